@@ -1,0 +1,38 @@
+"""Where things live: the dataset, the warehouse and its files. One place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = Path(os.environ.get("SAFETYNET_DATA", REPO_ROOT / "data"))
+DEFAULT_WAREHOUSE = Path(os.environ.get("SAFETYNET_WAREHOUSE", REPO_ROOT / "warehouse"))
+
+
+@dataclass(frozen=True)
+class Locations:
+    """A dataset folder (raw/, seeds/) and a warehouse folder (the DuckDB file and run records)."""
+
+    data: Path
+    warehouse: Path
+
+    @property
+    def raw(self) -> Path:
+        return self.data / "raw"
+
+    @property
+    def seeds(self) -> Path:
+        return self.data / "seeds"
+
+    @property
+    def duckdb_path(self) -> Path:
+        return self.warehouse / "working.duckdb"
+
+    @classmethod
+    def from_env(cls) -> "Locations":
+        return cls(
+            data=Path(os.environ.get("SAFETYNET_DATA", DEFAULT_DATA)).resolve(),
+            warehouse=Path(os.environ.get("SAFETYNET_WAREHOUSE", DEFAULT_WAREHOUSE)).resolve(),
+        )
