@@ -1,0 +1,56 @@
+# SafetyNet: two commands, `make demo` and `make test`. The environment lives in .venv/ (uv, locked).
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+VENV := .venv
+BIN := $(VENV)/bin
+DATA ?= data
+WAREHOUSE ?= warehouse
+
+.PHONY: help env demo test test-fast generate run status dagster clean
+
+help:
+	@echo "make demo    generate the demo dataset (if data/raw is empty) and run the pipeline"
+	@echo "make test    create the environment and run the whole test suite"
+	@echo "make dagster start the Dagster UI (dagster dev) on port 3000"
+
+# uv itself comes from the registry into .tools/ when it is not on PATH.
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv
+
+$(BIN)/safetynet: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+env: $(BIN)/safetynet
+
+generate: env
+	@if [ -z "$$(find $(DATA)/raw -mindepth 1 -not -name .gitkeep -print -quit 2>/dev/null)" ]; then \
+		$(BIN)/safetynet generate --out $(DATA) --preset demo; \
+	else echo "$(DATA)/raw already holds extracts: not generating"; fi
+
+run: env
+	$(BIN)/safetynet run --data $(DATA) --warehouse $(WAREHOUSE)
+
+status: env
+	$(BIN)/safetynet status --data $(DATA) --warehouse $(WAREHOUSE)
+
+demo: generate run status
+	@echo ""
+	@echo "The working warehouse is $(WAREHOUSE)/working.duckdb; 'make dagster' opens the Dagster UI."
+
+dagster: env
+	@mkdir -p $(WAREHOUSE)/dagster_home && touch $(WAREHOUSE)/dagster_home/dagster.yaml
+	SAFETYNET_DATA=$(abspath $(DATA)) SAFETYNET_WAREHOUSE=$(abspath $(WAREHOUSE)) \
+		DAGSTER_HOME=$(abspath $(WAREHOUSE))/dagster_home $(BIN)/dagster dev -m pipelines.definitions
+
+# pytest exits 5 when it collects no test; that is a failure of the suite, not a pass, so it is not masked.
+test: env
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+
+test-fast: env
+	$(BIN)/python -m pytest -q -m "not slow"
+
+clean:
+	rm -rf $(WAREHOUSE) .pytest_cache

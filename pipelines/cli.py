@@ -1,0 +1,75 @@
+"""`safetynet`: the command line of SafetyNet (兜底监测)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from pipelines.settings import DEFAULT_DATA, DEFAULT_WAREHOUSE, Locations
+
+DATA_OPTION = click.option(
+    "--data", "data", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DATA,
+    show_default=True, help="数据集目录 / dataset folder (raw/, seeds/)",
+)
+WAREHOUSE_OPTION = click.option(
+    "--warehouse", "warehouse", type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_WAREHOUSE, show_default=True, help="数据仓库目录 / warehouse folder",
+)
+
+
+def _progress(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """SafetyNet 兜底监测: low-income population monitoring warehouse."""
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="输出目录 / output folder: raw/, seeds/, truth/")
+@click.option("--preset", type=click.Choice(["demo", "report-2021"]), default="demo", show_default=True)
+@click.option("--scale", type=float, default=1.0, show_default=True, help="规模倍数 / size multiplier")
+@click.option("--months", type=int, default=None, help="统计期数 / number of monthly periods")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--dirty", type=float, default=None, help="脏数据比例 / share of rows with dirt (0–1)")
+def generate(out: Path, preset: str, scale: float, months: int | None, seed: int, dirty: float | None):
+    """生成合成数据集 / write a synthetic dataset with its truth (all people invented)."""
+    from pipelines.generate import generate as run_generate
+
+    summary = run_generate(out, preset=preset, scale=scale, months=months, seed=seed, dirty=dirty,
+                           progress=_progress)
+    for key, value in summary.items():
+        click.echo(f"{key}: {value}")
+
+
+@main.command()
+@DATA_OPTION
+@WAREHOUSE_OPTION
+@click.option("--full-refresh", is_flag=True, help="重新处理全部统计期 / reprocess every period")
+def run(data: Path, warehouse: Path, full_refresh: bool):
+    """运行流水线 / materialise the pipeline through Dagster, in-process."""
+    from pipelines.run import run_pipeline
+
+    summary = run_pipeline(Locations(data.resolve(), warehouse.resolve()), full_refresh=full_refresh,
+                           progress=_progress)
+    click.echo(summary.describe())
+    if not summary.ok:
+        sys.exit(1)
+
+
+@main.command()
+@DATA_OPTION
+@WAREHOUSE_OPTION
+def status(data: Path, warehouse: Path):
+    """状态 / periods on file, complete or not, and what each run loaded."""
+    from pipelines.status import describe_status
+
+    click.echo(describe_status(Locations(data.resolve(), warehouse.resolve())))
+
+
+if __name__ == "__main__":
+    main()
