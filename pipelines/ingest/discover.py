@@ -9,7 +9,7 @@ from pathlib import Path
 from pipelines.contract.tables import SOURCES, TABLES
 
 EXTENSIONS = {".xlsx", ".xls", ".csv"}
-PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+PERIOD_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 # Longest table name first, so that `disability_cards_x` is never taken for a shorter table name.
 _NAMES_LONGEST_FIRST = sorted(TABLES, key=len, reverse=True)
 

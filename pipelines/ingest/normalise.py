@@ -20,7 +20,7 @@ WS_CHARS = (
 WS_RE = r"[\s\u00a0\u3000\u200b\ufeff]"
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
-SCI_RE = r"^[+-]?\d+(\.\d+)?E[+-]?\d+$"
+SCI_RE = r"^[+-]?[0-9]+(\.[0-9]+)?E[+-]?[0-9]+$"
 
 NULL_STR = pl.lit(None, dtype=pl.String)
 
@@ -57,8 +57,8 @@ def _check_char(body17: pl.Expr) -> pl.Expr:
 
 def id_checks(s: pl.Expr, period_end: _dt.date | None) -> tuple[pl.Expr, pl.Expr]:
     """Checks of a squeezed, upper-cased 15- or 18-character id (text cell). Returns (id18, reason)."""
-    is15 = s.str.contains(r"^\d{15}$")
-    is18 = s.str.contains(r"^\d{17}[\dX]$")
+    is15 = s.str.contains(r"^[0-9]{15}$")
+    is18 = s.str.contains(r"^[0-9]{17}[0-9X]$")
     body = (
         pl.when(is15)
         .then(s.str.slice(0, 6) + pl.lit("19") + s.str.slice(6, 9))
@@ -94,7 +94,7 @@ def person_id_expr(
     reason = (
         pl.when(s == "")
         .then(pl.lit("id_missing"))
-        .when(numeric & ~s.str.contains(r"^\d{15}$"))
+        .when(numeric & ~s.str.contains(r"^[0-9]{15}$"))
         .then(pl.lit("id_mangled"))
         .when(s.str.contains(SCI_RE))
         .then(pl.lit("id_mangled"))
@@ -147,19 +147,19 @@ def validate_person_ids(
 # ----------------------------------------------------------------------------------------------------
 # dates, months
 # ----------------------------------------------------------------------------------------------------
-_TIME = r"(?:[ T]*\d{1,2}(?::|时)\d{1,2}(?:(?::|分)\d{1,2}(?:\.\d+)?秒?)?分?)?"
+_TIME = r"(?:[ T]*[0-9]{1,2}(?::|时)[0-9]{1,2}(?:(?::|分)[0-9]{1,2}(?:\.[0-9]+)?秒?)?分?)?"
 _DATE_RES = (
-    rf"^(\d{{4}})-(\d{{1,2}})-(\d{{1,2}}){_TIME}$",
-    rf"^(\d{{4}})/(\d{{1,2}})/(\d{{1,2}}){_TIME}$",
-    rf"^(\d{{4}})\.(\d{{1,2}})\.(\d{{1,2}}){_TIME}$",
-    rf"^(\d{{4}})年(\d{{1,2}})月(\d{{1,2}})日{_TIME}$",
-    rf"^(\d{{4}})(\d{{2}})(\d{{2}}){_TIME}$",
+    rf"^([0-9]{{4}})-([0-9]{{1,2}})-([0-9]{{1,2}}){_TIME}$",
+    rf"^([0-9]{{4}})/([0-9]{{1,2}})/([0-9]{{1,2}}){_TIME}$",
+    rf"^([0-9]{{4}})\.([0-9]{{1,2}})\.([0-9]{{1,2}}){_TIME}$",
+    rf"^([0-9]{{4}})年([0-9]{{1,2}})月([0-9]{{1,2}})日{_TIME}$",
+    rf"^([0-9]{{4}})([0-9]{{2}})([0-9]{{2}}){_TIME}$",
 )
 _MONTH_RES = (
-    r"^(\d{4})-(\d{1,2})$",
-    r"^(\d{4})/(\d{1,2})$",
-    r"^(\d{4})(\d{2})$",
-    r"^(\d{4})年(\d{1,2})月$",
+    r"^([0-9]{4})-([0-9]{1,2})$",
+    r"^([0-9]{4})/([0-9]{1,2})$",
+    r"^([0-9]{4})([0-9]{2})$",
+    r"^([0-9]{4})年([0-9]{1,2})月$",
 )
 _EXCEL_EPOCH = _dt.date(1899, 12, 30)
 
@@ -192,7 +192,7 @@ def date_value(raw: pl.Expr, tag: pl.Expr | None) -> pl.Expr:
         .then(pl.lit(_EXCEL_EPOCH) + pl.duration(days=serial))
         .otherwise(pl.lit(None, dtype=pl.Date))
     ).cast(pl.Date)
-    eight = s.str.contains(r"^\d{8}$")
+    eight = s.str.contains(r"^[0-9]{8}$")
     numeric_date = pl.when(eight).then(text_date).otherwise(from_serial)
     return pl.when(tag == "n").then(numeric_date).otherwise(text_date)
 
@@ -207,7 +207,7 @@ def month_value(raw: pl.Expr, tag: pl.Expr | None) -> pl.Expr:
         parts.append(pl.when(ok).then(y + "-" + m.str.zfill(2)).otherwise(NULL_STR))
     month = pl.coalesce(parts)
     if tag is not None:  # a numeric cell: 202603 as a number, else a date
-        month = pl.when((tag == "n") & ~s.str.contains(r"^\d{6}$")).then(NULL_STR).otherwise(month)
+        month = pl.when((tag == "n") & ~s.str.contains(r"^[0-9]{6}$")).then(NULL_STR).otherwise(month)
     d = date_value(raw, tag)
     return pl.coalesce([month, d.dt.strftime("%Y-%m")])
 
@@ -215,7 +215,7 @@ def month_value(raw: pl.Expr, tag: pl.Expr | None) -> pl.Expr:
 # ----------------------------------------------------------------------------------------------------
 # money, integers
 # ----------------------------------------------------------------------------------------------------
-_MONEY_RE = r"^([-]?)¥?([-]?)(\d+)(?:\.(\d*))?$"
+_MONEY_RE = r"^([-]?)¥?([-]?)([0-9]+)(?:\.([0-9]*))?$"
 
 
 def money_expr(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
@@ -244,7 +244,7 @@ def money_expr(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
 
 def integer_expr(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     s = squeeze(raw)
-    digits = s.str.extract(r"^(\d{1,9})(?:\.0*)?$", 1)
+    digits = s.str.extract(r"^([0-9]{1,9})(?:\.0*)?$", 1)
     n = digits.cast(pl.Int32, strict=False)
     ok = n.is_not_null() & (n >= 1)
     return (

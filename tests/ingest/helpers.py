@@ -1,0 +1,126 @@
+"""Test helpers: a tiny dataset with a regions seed, valid ids, and writers for every file format."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from pathlib import Path
+
+from pipelines.contract.tables import TABLES
+
+REGIONS_CSV = """region_code,name,level,parent_code,urban_rural
+370000000000,山东省,province,,
+370900000000,泰安市,city,370000000000,
+370902000000,泰山区,county,370900000000,
+370902001000,岱庙街道,township,370902000000,
+370902001001,东关社区,village,370902001000,urban
+370902001002,李庄村,village,370902001000,rural
+370902002000,省庄镇,township,370902000000,
+370902002001,王家村,village,370902002000,rural
+370902002002,王家社区,village,370902002000,urban
+370902002003,石腊村,village,370902002000,rural
+370911000000,岱岳区,county,370900000000,
+370911001000,粥店街道,township,370911000000,
+370911001001,前旺村,village,370911001000,rural
+"""
+VILLAGE = "370902001002"
+VILLAGE2 = "370911001001"
+
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def check_char(body17: str) -> str:
+    return "10X98765432"[sum(int(c) * w for c, w in zip(body17, WEIGHTS)) % 11]
+
+
+def make_id(n: int, birth: str = "19800101", area: str = "370902") -> str:
+    body = f"{area}{birth}{n % 1000:03d}"
+    return body + check_char(body)
+
+
+def h(s) -> str:
+    """A hash to compare ids in asserts without printing them."""
+    return hashlib.sha256(str(s).encode()).hexdigest()[:12]
+
+
+def make_dataset(root: Path) -> Path:
+    (root / "seeds").mkdir(parents=True, exist_ok=True)
+    (root / "seeds" / "regions.csv").write_text(REGIONS_CSV, encoding="utf-8")
+    (root / "raw").mkdir(exist_ok=True)
+    return root
+
+
+def table_dir(root: Path, table: str, period: str) -> Path:
+    d = root / "raw" / TABLES[table].source / period
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def write_csv(path: Path, rows: list[list], encoding: str = "utf-8") -> Path:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    path.write_bytes(buf.getvalue().encode(encoding))
+    return path
+
+
+def write_xlsx(path: Path, rows: list[list]) -> Path:
+    """openpyxl: str -> text cell, int/float -> numeric cell, date/datetime -> date cell."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in rows:
+        ws.append([None if v == "" else v for v in r])
+    wb.save(path)
+    return path
+
+
+def write_xlsx_xlsxwriter(path: Path, rows: list[list]) -> Path:
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    datefmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+    for i, r in enumerate(rows):
+        for j, v in enumerate(r):
+            if isinstance(v, str):
+                if v != "":
+                    ws.write_string(i, j, v)
+            elif isinstance(v, (dt.date, dt.datetime)):
+                ws.write_datetime(i, j, v, datefmt)
+            elif v is not None:
+                ws.write_number(i, j, v)
+    wb.close()
+    return path
+
+
+def write_xls(path: Path, rows: list[list]) -> Path:
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("Sheet1")
+    datefmt = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    for i, r in enumerate(rows):
+        for j, v in enumerate(r):
+            if isinstance(v, (dt.date, dt.datetime)):
+                ws.write(i, j, v, datefmt)
+            elif v != "" and v is not None:
+                ws.write(i, j, v)
+    wb.save(str(path))
+    return path
+
+
+DIBAO_HEADER = ["行政区划代码", "家庭编号", "姓名", "身份证号", "与户主关系", "是否保障对象", "保障类别",
+                "保障人口数", "家庭月人均收入(元)", "月保障金(元)", "审批日期", "状态"]
+
+
+def dibao_row(n: int, household: str = "H1", relation: str = "户主", **over) -> list:
+    row = {
+        "行政区划代码": VILLAGE, "家庭编号": household, "姓名": f"张{n}", "身份证号": make_id(n),
+        "与户主关系": relation, "是否保障对象": "是", "保障类别": "农村低保", "保障人口数": "1",
+        "家庭月人均收入(元)": "300", "月保障金(元)": "500", "审批日期": "2025-01-05", "状态": "在保",
+    }
+    row.update(over)
+    return [row[k] for k in DIBAO_HEADER]
