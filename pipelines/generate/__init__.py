@@ -1,0 +1,21 @@
+"""`safetynet generate`: a synthetic dataset (raw extracts, seeds) and its truth.
+
+`generate(out, ...)` builds the population (`model.build_dataset`), writes `out/seeds/*.csv`,
+`out/raw/<source>/<YYYY-MM>/<table>*.<ext>` with dirt (`writer`), and `out/truth/` (`truth`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def generate(out: Path, preset: str = "demo", scale: float = 1.0, months: int | None = None, seed: int = 0,
+             dirty: float | None = None, progress=None) -> dict:
+    from pipelines.generate.model import build_dataset
+    from pipelines.generate.truth import write_dataset
+
+    ds = build_dataset(preset=preset, scale=scale, months=months, seed=seed, progress=progress)
+    return write_dataset(Path(out), ds, seed=seed, dirty=0.03 if dirty is None else dirty, progress=progress)
+
+
+__all__ = ["generate"]

@@ -1,0 +1,93 @@
+"""The population model of `safetynet generate`: who the people, households and monthly records are.
+
+`build_dataset` returns the seeds and, per table, the clean records of every period (typed columns of
+the contract, `period`, `_planted`). The writer renders them into dirty files; the reference computes the
+truth from what loads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from pipelines.contract.tables import (BOOL, CARD_NO, DATE, ENUM, INTEGER, MONEY, MONTH, PERSON_ID, REGION_CODE,
+                                       REGION_NAME, TABLES, TEXT)
+
+from .presets import PRESETS, DemoPreset, ReportPreset
+
+
+@dataclass
+class Dataset:
+    periods: list[str]  # 'YYYY-MM', ascending
+    seeds: dict[str, pl.DataFrame]  # regions, region_population, assistance_standards, warning_rules
+    records: dict[str, pl.DataFrame]  # table name -> all periods' clean records
+    exact_kpis: bool  # True for report-2021: the writer must not remove rows from the loaded set
+
+
+DERIVED = {"monitoring": [("region_code", pl.String)], "disability_cards": [("person_id", pl.String)]}
+
+
+def polars_type(col) -> pl.DataType:
+    if col.name == "disability_grade":
+        return pl.Int16
+    return {
+        REGION_CODE: pl.String, TEXT: pl.String, PERSON_ID: pl.String, CARD_NO: pl.String, ENUM: pl.String,
+        BOOL: pl.Boolean, INTEGER: pl.Int32, MONEY: pl.Decimal(14, 2), DATE: pl.Date, MONTH: pl.String,
+        REGION_NAME: pl.String,
+    }[col.kind]
+
+
+def schema(table: str) -> dict[str, pl.DataType]:
+    """Column name -> polars type of the records frame of a table."""
+    out = {c.name: polars_type(c) for c in TABLES[table].columns}
+    out.update(dict(DERIVED.get(table, [])))
+    out["period"] = pl.String
+    out["_planted"] = pl.Boolean
+    return out
+
+
+def _cast(name: str, dtype: pl.DataType, src: pl.DataType) -> pl.Expr:
+    c = pl.col(name)
+    if isinstance(dtype, pl.Decimal):
+        if src.is_integer():  # money is carried in cents while building
+            return (c.cast(pl.Decimal(16, 2)) / 100).cast(dtype)
+        return c.cast(dtype)
+    if dtype == pl.Date:
+        return c.cast(pl.Date)
+    return c.cast(dtype)
+
+
+def finalize(table: str, frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """Concatenate a table's period frames into the records frame: typed, ordered as in the files.
+
+    Rows sort by period, then the region of the household (first member), then the household, then the
+    member's place in the household.
+    """
+    sch = schema(table)
+    df = pl.concat(frames, how="diagonal_relaxed")
+    if "_ord" not in df.columns:
+        df = df.with_columns(_ord=pl.lit(0.0))
+    region = "region_code"
+    df = df.with_columns(
+        pl.col(region).first().over("period", "_hh").alias("_reg"),
+    ).sort("period", "_reg", "_hh", "_ord", maintain_order=True)
+    exprs = [_cast(n, t, df.schema[n]).alias(n) for n, t in sch.items()]
+    return df.select(exprs)
+
+
+def build_dataset(preset: str = "demo", scale: float = 1.0, months: int | None = None, seed: int = 0,
+                  progress=None) -> Dataset:
+    """Build the population of a preset: seeds and every table's clean records for every period."""
+    cfg = PRESETS[preset]
+    rng = np.random.default_rng(seed)
+    if isinstance(cfg, DemoPreset):
+        from .demo_build import build_demo
+
+        return build_demo(cfg, rng, scale, months, progress)
+    if isinstance(cfg, ReportPreset):
+        from .report2021 import build_report
+
+        return build_report(cfg, rng, scale, progress)
+    raise ValueError(f"unknown preset {preset!r}")
