@@ -1,0 +1,139 @@
+"""Writes a Dataset out: seeds, raw extracts (writer.py) and the truth files of decisions.md."""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from pipelines.contract.tables import BOOL, DATE, ENUM, INTEGER, MONEY, TABLES
+from pipelines.generate import dirt
+from pipelines.generate.quality import count_quality
+from pipelines.generate.writer import Ctx, write_oddities, write_table_period
+
+FILES_COLUMNS = ["period", "source", "table_name", "file", "status", "rows_read", "rows_loaded",
+                 "rows_quarantined", "rows_duplicate", "rows_footer_blank"]
+QUARANTINE_COLUMNS = ["period", "source", "table_name", "file", "row_number", "reason", "column_name"]
+
+
+def loaded_schema(table_name: str) -> dict[str, pl.DataType]:
+    """Typed columns of a loaded table (decisions.md), without loaded_at."""
+    t = TABLES[table_name]
+    schema: dict[str, pl.DataType] = {}
+    for c in t.columns:
+        if c.kind == MONEY:
+            schema[c.name] = pl.Decimal(14, 2)
+        elif c.kind == DATE:
+            schema[c.name] = pl.Date
+        elif c.kind == BOOL:
+            schema[c.name] = pl.Boolean
+        elif c.kind == INTEGER:
+            schema[c.name] = pl.Int32
+        elif c.kind == ENUM and c.name == "disability_grade":
+            schema[c.name] = pl.Int16
+        else:
+            schema[c.name] = pl.String
+    if table_name == "disability_cards":
+        schema["person_id"] = pl.String
+    if table_name == "monitoring":
+        schema["region_code"] = pl.String
+    schema.update(period=pl.String, source_file=pl.String, source_row=pl.Int32)
+    return schema
+
+
+def _say(progress, msg: str) -> None:
+    if progress is not None:
+        progress(msg)
+
+
+def write_dataset(out: Path, ds, seed: int = 0, dirty: float = 0.03, progress=None) -> dict:
+    t0 = time.time()
+    out.mkdir(parents=True, exist_ok=True)
+    for sub in ("raw", "truth", "seeds"):
+        if (out / sub).exists():
+            shutil.rmtree(out / sub)
+    (out / "seeds").mkdir()
+    for name, df in ds.seeds.items():
+        df.write_csv(out / "seeds" / f"{name}.csv")
+    regions = dirt.Regions(ds.seeds["regions"])
+    planted_ids: dict[str, set] = {}
+    for tname, df in ds.records.items():
+        pid = "person_id" if "person_id" in df.columns else None
+        if pid and "_planted" in df.columns:
+            for p, ids in df.filter(pl.col("_planted")).group_by("period").agg(pl.col(pid)).rows():
+                planted_ids.setdefault(p, set()).update(ids)
+    ctx = Ctx(out=out, rng=np.random.default_rng([seed, 20260]), dirty=float(dirty), exact=bool(ds.exact_kpis),
+              regions=regions, planted_ids=planted_ids, p_var=min(0.15, 2 * float(dirty)))
+    for period in ds.periods:
+        twist: dict = {}
+        samples = {}
+        for tname, table in TABLES.items():
+            df = ds.records[tname].filter(pl.col("period") == period)
+            samples[tname] = df
+            _say(progress, f"写出 {period} {tname} ({df.height} 行)")
+            write_table_period(ctx, table, period, df, twist)
+        if dirty > 0:
+            write_oddities(ctx, period, samples)
+    _say(progress, "写出 truth/")
+    summary = write_truth(out, ctx, ds)
+    summary["seconds"] = round(time.time() - t0, 1)
+    return summary
+
+
+def write_truth(out: Path, ctx: Ctx, ds) -> dict:
+    truth = out / "truth"
+    (truth / "loaded").mkdir(parents=True, exist_ok=True)
+    files = pl.DataFrame(ctx.files, schema={c: (pl.Int64 if c.startswith("rows_") else pl.String)
+                                           for c in FILES_COLUMNS}).sort("file")
+    files.write_csv(truth / "files.csv")
+    quarantine = pl.DataFrame([{k: r[k] for k in QUARANTINE_COLUMNS} for r in ctx.quarantine],
+                              schema={c: (pl.Int64 if c == "row_number" else pl.String) for c in QUARANTINE_COLUMNS})
+    quarantine = quarantine.sort("file", "row_number", nulls_last=False)
+    quarantine.write_csv(truth / "quarantine.csv")
+    loaded: dict[str, pl.DataFrame] = {}
+    quality: list[dict] = []
+    for tname in TABLES:
+        schema = loaded_schema(tname)
+        parts = ctx.loaded.get(tname, [])
+        df = pl.concat(parts, how="vertical_relaxed") if parts else pl.DataFrame(schema=schema)
+        df = df.select([pl.col(c).cast(t) for c, t in schema.items()]).sort("period", "source_file", "source_row")
+        df.write_parquet(truth / "loaded" / f"{tname}.parquet")
+        loaded[tname] = df.drop("source_file", "source_row")
+        quality += count_quality(tname, df)
+    pl.DataFrame(quality, schema={"period": pl.String, "source": pl.String, "table_name": pl.String,
+                                  "code": pl.String, "count": pl.Int64}).write_csv(truth / "quality_issues.csv")
+    read = files.filter(pl.col("status") == "loaded")
+    complete = [p for p in ds.periods
+                if set(read.filter(pl.col("period") == p)["table_name"].to_list()) == set(TABLES)]
+    summary = {
+        "periods": list(ds.periods),
+        "complete_periods": complete,
+        "files": files.height,
+        "files_rejected": files.height - read.height,
+        "rows_read": int(files["rows_read"].sum()),
+        "rows_loaded": {t: loaded[t].height for t in TABLES},
+        "rows_quarantined": quarantine.height,
+        "rows_duplicate": int(files["rows_duplicate"].sum()),
+        "rows_footer_blank": int(files["rows_footer_blank"].sum()),
+        "quality_issues": len(quality),
+    }
+    try:
+        ref = importlib.import_module("pipelines.generate.reference")
+    except ModuleNotFoundError:
+        ref = None
+    if ref is not None and hasattr(ref, "evaluate"):
+        findings, kpis = ref.evaluate({**{t: df for t, df in loaded_with_lineage(truth).items()}}, ds.seeds,
+                                      complete)
+        findings.write_csv(truth / "findings.csv")
+        kpis.write_csv(truth / "kpis.csv")
+        summary["findings"] = findings.height
+        summary["kpis"] = kpis.height
+    return summary
+
+
+def loaded_with_lineage(truth: Path) -> dict[str, pl.DataFrame]:
+    return {t: pl.read_parquet(truth / "loaded" / f"{t}.parquet") for t in TABLES}

@@ -1,0 +1,414 @@
+"""Writes the extracts of one table and period as files, with their dirt, and returns the truth rows.
+
+Per (table, period): the clean records get the data-quality cases, are split into files (one per county,
+or one file), receive quarantine defects (on real rows for non-exact presets, else on added broken
+copies) and duplicates, are rendered cell by cell (plain renderings vectorised, readable variants for a
+share of cells) and written with title rows, a header, blank rows and footer rows. Every row's position
+in its file is recorded so the truth is exact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from pipelines.contract.tables import REGION_NAME, SOURCES, TABLES, Table
+from pipelines.generate import dirt, formats
+from pipelines.generate.quality import plant_quality_cases
+
+FOOTERS = ("合计", "总计：{n}人", "小计", "制表人：王某", "审核人：李某", "填报日期：{d}", "制表：{d}")
+
+
+@dataclass
+class Ctx:
+    out: Path
+    rng: np.random.Generator
+    dirty: float
+    exact: bool
+    regions: dirt.Regions
+    planted_ids: dict[str, set]  # period -> person ids in planted rows
+    p_var: float = 0.0
+    files: list = field(default_factory=list)  # truth rows of files.csv
+    quarantine: list = field(default_factory=list)
+    loaded: dict = field(default_factory=dict)  # table -> list of DataFrames
+    notes: list = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class FileSpec:
+    name: str  # file name
+    fmt: str  # xlsx / xls / csv
+    encoding: str = "utf-8"
+    crlf: bool = False
+    rows: list = field(default_factory=list)  # indices into the rendered frame, in file order
+
+
+def _ext(fmt: str, rng) -> str:
+    r = rng.random()
+    return fmt.upper() if r < 0.07 else (fmt.capitalize() if r < 0.1 else fmt)
+
+
+def _pick_format(n: int, rng) -> str:
+    r = rng.random()
+    if n > 60000:
+        return "csv"
+    if n > 15000:
+        return "xlsx" if r < 0.25 else "csv"
+    if n < 3000 and r < 0.2:
+        return "xls"
+    return "xlsx" if r < 0.6 else "csv"
+
+
+def plan_files(table: Table, counties: list[str], sizes: dict[str, int], rng, vary: bool) -> dict[str, FileSpec]:
+    split = len(counties) > 1 and (not vary or rng.random() < 0.85 or sum(sizes.values()) > 60000)
+    groups = {c: f"{table.name}_{c}" for c in counties} if split else {c: table.name for c in counties}
+    specs: dict[str, FileSpec] = {}
+    for stem in sorted(set(groups.values())):
+        n = sum(sizes[c] for c in counties if groups[c] == stem)
+        fmt = _pick_format(n, rng) if vary else "xlsx" if n < 15000 else "csv"
+        spec = FileSpec(stem, fmt)
+        if fmt == "csv":
+            spec.encoding = str(rng.choice(["utf-8", "utf-8-sig", "gb18030"])) if vary else "utf-8"
+            spec.crlf = bool(rng.random() < 0.5)
+        spec.name = f"{stem}.{_ext(fmt, rng) if vary else fmt}"
+        specs[stem] = spec
+    return {c: specs[groups[c]] for c in counties}
+
+
+def _typed_row(df: pl.DataFrame, i: int) -> dict:
+    return df.row(i, named=True)
+
+
+def write_table_period(ctx: Ctx, table: Table, period: str, df: pl.DataFrame, twist: dict) -> None:
+    rng = ctx.rng
+    vary = ctx.dirty > 0
+    folder = ctx.out / "raw" / table.source / period
+    folder.mkdir(parents=True, exist_ok=True)
+    df = df.drop("period", strict=False)
+    if vary:
+        df = plant_quality_cases(table, df, rng, ctx.dirty)
+    n = df.height
+    county = df["region_code"].str.slice(0, 6).to_list()
+    counties = sorted(set(county)) or ["000000"]
+    sizes = {c: 0 for c in counties}
+    for c in county:
+        sizes[c] += 1
+    by_county = plan_files(table, counties, sizes, rng, vary)
+    files = list(dict.fromkeys(by_county.values()))
+    if vary:
+        _twist(files, twist, rng)
+    file_of = [by_county[c] for c in county]
+    for i, f in enumerate(file_of):
+        f.rows.append(i)
+
+    # ---- extra rows: duplicates and broken copies; defects on real rows -------------------------
+    extra_base: list[int] = []  # base real row of each extra row
+    defects: dict[int, tuple] = {}  # frame index -> (reason, column header, {name: cell})
+    planted = df["_planted"].to_numpy() if "_planted" in df.columns else np.zeros(n, bool)
+    free = _free_rows(table, df, planted, ctx.planted_ids.get(period, set()))
+    if vary and n:
+        _plan_dirt(ctx, table, period, df, files, file_of, free, extra_base, defects, rng)
+    frame = df if not extra_base else pl.concat([df, df.select(pl.all().gather(extra_base))])
+    excel = np.zeros(frame.height, bool)
+    for f in files:
+        if f.fmt != "csv":
+            excel[f.rows] = True
+
+    # ---- render ------------------------------------------------------------------------------------
+    cells = _render(ctx, table, frame, excel, vary)
+    for gi, (reason, header, raw) in defects.items():
+        for name, v in raw.items():
+            if not excel[gi] and not isinstance(v, str):
+                v = str(v)
+            cells[name][gi] = v
+
+    # ---- write files -------------------------------------------------------------------------------
+    status = np.full(frame.height, "", dtype=object)
+    src_file = np.full(frame.height, "", dtype=object)
+    src_row = np.zeros(frame.height, np.int64)
+    n_files_before = len(ctx.files)
+    for f in sorted(files, key=lambda f: f.name):
+        rel = f"raw/{table.source}/{period}/{f.name}"
+        counts = _write_file(ctx, table, period, folder / f.name, f, cells, vary, src_row)
+        src_file[f.rows] = rel
+        ctx.files.append({"period": period, "source": table.source, "table_name": table.name, "file": rel,
+                          "status": "loaded", **counts})
+    for gi, (reason, header, raw) in defects.items():
+        status[gi] = "q"
+        ctx.quarantine.append({"period": period, "source": table.source, "table_name": table.name,
+                               "file": src_file[gi], "row_number": int(src_row[gi]), "reason": reason,
+                               "column_name": header})
+    keep = [c.name for c in table.columns] + [c for c in ("person_id", "region_code") if c in frame.columns
+                                               and c not in [x.name for x in table.columns]]
+    out = frame.select(keep).with_columns(
+        pl.lit(period).alias("period"),
+        pl.Series("source_file", src_file.astype(str)),
+        pl.Series("source_row", src_row).cast(pl.Int32),
+        pl.Series("_q", status == "q"),
+    )
+    cand = out.filter(~pl.col("_q")).sort("source_file", "source_row")
+    first = cand.select(pl.struct(keep).is_first_distinct()).to_series()
+    loaded = cand.filter(first).drop("_q")
+    per_file = {}
+    for fname, kind in ((loaded["source_file"], "rows_loaded"), (cand.filter(~first)["source_file"], "rows_duplicate"),
+                        (out.filter(pl.col("_q"))["source_file"], "rows_quarantined")):
+        for v, cnt in fname.value_counts().rows():
+            per_file.setdefault(v, {})[kind] = cnt
+    for rec in ctx.files[n_files_before:]:
+        got = per_file.get(rec["file"], {})
+        for kind in ("rows_loaded", "rows_duplicate", "rows_quarantined"):
+            rec[kind] = got.get(kind, 0)
+        assert rec.pop("_rows") == rec["rows_loaded"] + rec["rows_duplicate"] + rec["rows_quarantined"]
+        assert rec["rows_read"] == rec["rows_loaded"] + rec["rows_duplicate"] + rec["rows_quarantined"] + \
+            rec["rows_footer_blank"], rec["file"]
+    ctx.loaded.setdefault(table.name, []).append(loaded)
+
+
+def _free_rows(table: Table, df: pl.DataFrame, planted: np.ndarray, planted_ids: set) -> np.ndarray:
+    """Rows that dirt may take out of the loaded set: unplanted, not a planted person or household."""
+    ok = ~planted
+    pid_col = "person_id" if "person_id" in df.columns else None
+    if pid_col:
+        ok &= ~df[pid_col].is_in(list(planted_ids)).to_numpy()
+    if table.household_key:
+        hh = df[table.household_key]
+        bad = set(hh.filter(pl.Series(planted)).to_list())
+        ok &= ~hh.is_in(list(bad)).to_numpy()
+        # never take away a head: the household would change its subject
+        ok &= (df["relation"] != "head").to_numpy()
+    return np.nonzero(ok)[0]
+
+
+def _plan_dirt(ctx, table, period, df, files, file_of, free, extra_base, defects, rng):
+    n = df.height
+    reasons = dirt.reasons_for(table)
+    k = max(len(reasons) + 2, int(round(ctx.dirty * n)))
+    order = list(rng.permutation(reasons)) + list(rng.choice(reasons, size=max(0, k - len(reasons))))
+    amb = dirt.ambiguous_rows(table, ctx.regions, df["region_code"].to_list()) if table.name == "monitoring" else []
+    amb_free = sorted(set(amb) & set(free.tolist()))
+    used: set[int] = set()
+
+    def add_extra(base: int, f: FileSpec | None = None) -> int:
+        gi = n + len(extra_base)
+        extra_base.append(base)
+        f = f or file_of[base]
+        f.rows.insert(int(rng.integers(len(f.rows) + 1)), gi)
+        return gi
+
+    n_multi = max(1, len(order) // 12)
+    for j, reason in enumerate(order):
+        real = not ctx.exact and rng.random() < 0.5
+        pool = (amb_free if real else amb) if reason == "region_ambiguous" else (free if real else range(n))
+        if reason == "region_ambiguous" and not len(pool):
+            pool = amb
+            real = False
+        if not len(pool):
+            continue
+        base = int(pool[int(rng.integers(len(pool)))])
+        if real and base in used:
+            real = False
+        row = _typed_row(df, base)
+        f = file_of[base]
+        d = dirt.defect(reason, table, row, period, f.fmt != "csv", ctx.regions, rng)
+        if d is None:
+            continue
+        col, raw = d
+        pos = dirt.position(table, col)
+        if j < n_multi:  # a second defect, on a later column: the first in contract order decides
+            other = [r for r in reasons if r not in ("region_ambiguous", "region_unmatched", "value_missing")]
+            r2 = str(rng.choice(other))
+            d2 = dirt.defect(r2, table, row, period, f.fmt != "csv", ctx.regions, rng)
+            if d2 is not None and dirt.position(table, d2[0]) != pos and not set(d2[1]) & set(raw):
+                if dirt.position(table, d2[0]) < pos:
+                    col, pos, reason = d2[0], dirt.position(table, d2[0]), r2
+                raw = {**raw, **d2[1]}
+        if reason in ("region_unmatched", "region_ambiguous"):
+            col = table.columns[2]
+        if real:
+            used.add(base)
+            gi = base
+        else:
+            gi = add_extra(base)
+        defects[gi] = (reason, col.header, raw)
+    # exact duplicates: the same row again, in another file of the table and period where there is one
+    n_dup = max(2, int(round(ctx.dirty * n / 3)))
+    pool = free if len(free) else np.arange(n)
+    for j in range(n_dup):
+        base = int(pool[int(rng.integers(len(pool)))])
+        if base in used:
+            continue
+        target = file_of[base]
+        if j == 0:
+            others = [f for f in files if (f.fmt == "csv") != (file_of[base].fmt == "csv")]
+            if others:
+                target = others[0]
+        elif rng.random() < 0.4:
+            target = files[int(rng.integers(len(files)))]
+        add_extra(base, target)
+
+
+def _twist(files: list[FileSpec], twist: dict, rng) -> None:
+    """Once per period: an xlsx saved with a .xls extension, a CSV named .xlsx."""
+    for f in files:
+        stem, ext = f.name.rsplit(".", 1)
+        if f.fmt == "xlsx" and not twist.get("xlsx_as_xls") and len(f.rows) < 15000 and rng.random() < 0.5:
+            f.name = f"{stem}.xls"
+            twist["xlsx_as_xls"] = True
+        elif f.fmt == "csv" and not twist.get("csv_as_xlsx") and len(f.rows) < 15000 and rng.random() < 0.5:
+            f.name = f"{stem}.xlsx"
+            twist["csv_as_xlsx"] = True
+
+
+def _render(ctx: Ctx, table: Table, frame: pl.DataFrame, excel: np.ndarray, vary: bool) -> dict[str, list]:
+    rng = ctx.rng
+    cells: dict[str, list] = {}
+    for col in table.columns:
+        s = frame[col.name]
+        out = formats.plain(col, s).to_list()
+        if vary and frame.height:
+            idx = np.nonzero(rng.random(frame.height) < ctx.p_var)[0]
+            if len(idx):
+                if col.kind == REGION_NAME:
+                    codes = frame["region_code"].gather(idx).to_list()
+                    for i, code, r in zip(idx.tolist(), codes, rng.integers(0, 1000, len(idx)).tolist()):
+                        if col.level == "village":
+                            out[i] = ctx.regions.village_variant(code, rng)
+                        elif col.level == "township":
+                            out[i] = dirt.township_variant(out[i], rng)
+                        else:
+                            out[i] = formats.rng_space(r) + out[i] + formats.rng_space(r + 1)
+                else:
+                    vals = s.gather(idx).to_list()
+                    rs = rng.integers(0, 1000, len(idx)).tolist()
+                    for i, v, r in zip(idx.tolist(), vals, rs):
+                        out[i] = formats.variant(col, v, r, bool(excel[i]), rng)
+        cells[col.name] = out
+    return cells
+
+
+def _write_file(ctx, table, period, path, f: FileSpec, cells, vary, src_row) -> dict:
+    rng = ctx.rng
+    cols = list(table.columns)
+    headers = [formats.render_header(c, rng, vary) for c in cols]
+    names = [c.name for c in cols]
+    if vary and rng.random() < 0.3:
+        perm = rng.permutation(len(cols)).tolist()
+        headers, names = [headers[i] for i in perm], [names[i] for i in perm]
+    extras = []
+    if vary and rng.random() < 0.35:
+        extras = [str(x) for x in rng.choice(["序号", "备注"], size=int(rng.integers(1, 3)), replace=False)]
+    if "序号" in extras:
+        headers, names = ["序号", *headers], ["_seq", *names]
+    if "备注" in extras:
+        headers, names = [*headers, "备注"], [*names, "_note"]
+    width = len(headers)
+    is_csv = f.fmt == "csv"
+    n_title = int(rng.integers(0, 6)) if vary else int(rng.integers(0, 2))
+    titles = [table.title + f"（{period[:4]}年{int(period[5:])}月）", f"统计期：{period}", "", "金额单位：元",
+              "数据来源：业务系统导出"]
+    sheet: list[list] = []
+    kinds: list[str] = []
+    for t in titles[:n_title]:
+        sheet.append([t] + [""] * (width - 1) if is_csv else [t])
+        kinds.append("title")
+    sheet.append(headers)
+    kinds.append("header")
+    data_pos: list[tuple[int, int]] = []  # (frame index, sheet index)
+    n_blank = int(rng.integers(0, 4)) if vary else 0
+    blank_at = set(rng.integers(0, max(1, len(f.rows)), n_blank).tolist()) if vary else set()
+    columns = [cells[nm] if nm in cells else None for nm in names]
+    id_j = next(j for j, nm in enumerate(names) if nm in ("person_id", "disability_card_no"))
+    for k, gi in enumerate(f.rows):
+        if k in blank_at:
+            sheet.append([""] * width if is_csv else [])
+            kinds.append("blank")
+        row = []
+        for j, nm in enumerate(names):
+            if nm == "_seq":
+                row.append(str(k + 1) if is_csv else k + 1)
+            elif nm == "_note":
+                row.append("已核实\n待复查" if is_csv and rng.random() < 0.01 else "")
+            else:
+                row.append(columns[j][gi])
+        data_pos.append((gi, len(sheet)))
+        sheet.append(row)
+        kinds.append("data")
+    if vary and rng.random() < 0.7:
+        if rng.random() < 0.5:
+            sheet.append([""] * width if is_csv else [])
+            kinds.append("blank")
+        for t in rng.choice(FOOTERS, size=int(rng.integers(1, 4)), replace=False):
+            row = [""] * width
+            pos = 0 if id_j != 0 else 1
+            row[pos] = str(t).format(n=len(f.rows), d=f"{period}-28")
+            sheet.append(row)
+            kinds.append("footer")
+    if is_csv and vary and rng.random() < 0.3:
+        sheet.append([""] * width)
+        kinds.append("blank")  # trailing: not counted
+    # row numbers
+    numbers = []
+    line = 1
+    for row in sheet:
+        numbers.append(line)
+        line += formats.csv_lines(row) if is_csv else 1
+    for gi, si in data_pos:
+        src_row[gi] = numbers[si]
+    last = max((i for i, k in enumerate(kinds) if k in ("data", "footer")), default=kinds.index("header"))
+    hdr = kinds.index("header")
+    fb = sum(1 for k in kinds[hdr + 1: last + 1] if k in ("blank", "footer"))
+    if is_csv:
+        formats.write_csv(path, sheet, f.encoding, f.crlf)
+    elif f.fmt == "xls":
+        formats.write_xls(path, sheet, table.title)
+    else:
+        formats.write_xlsx(str(path), sheet, table.title, len(sheet) > 5000)
+    return {"rows_read": last - hdr, "rows_footer_blank": fb, "_rows": len(f.rows)}
+
+
+def write_oddities(ctx: Ctx, period: str, samples: dict[str, pl.DataFrame]) -> None:
+    """Files rejected whole (missing_columns, file_unreadable ×3) and files that belong to no table."""
+    rng = ctx.rng
+    names = sorted(samples)
+    picks = [names[int(i)] for i in rng.choice(len(names), size=4, replace=len(names) < 4)]
+    kinds = [("missing_columns", "补报", "xlsx"), ("file_unreadable", "损坏", "xlsx"),
+             ("file_unreadable", "空", "csv"), ("file_unreadable", "异常", "xls")]
+    for tname, (reason, tag, ext) in zip(picks, kinds):
+        table = next(t for t in TABLES.values() if t.name == tname)
+        folder = ctx.out / "raw" / table.source / period
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"{table.name}_{tag}.{ext}"
+        df = samples[tname].head(5)
+        headers = [c.header for c in table.columns]
+        sheet = [headers] + [[formats.plain(c, df[c.name]).to_list()[i] for c in table.columns]
+                             for i in range(df.height)]
+        raw_value = None
+        if reason == "missing_columns":
+            drop = int(rng.integers(len(headers)))
+            raw_value = headers[drop]
+            sheet = [[v for j, v in enumerate(r) if j != drop] for r in sheet]
+            formats.write_xlsx(str(folder / name), [[table.title]] + sheet, table.title, False)
+        elif tag == "损坏":
+            (folder / name).write_bytes(formats.truncated_xlsx(sheet))
+        elif tag == "空":
+            (folder / name).write_bytes(b"")
+        else:
+            (folder / name).write_bytes(formats.garbage(rng))
+        rel = f"raw/{table.source}/{period}/{name}"
+        ctx.files.append({"period": period, "source": table.source, "table_name": table.name, "file": rel,
+                          "status": "rejected", "rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0,
+                          "rows_duplicate": 0, "rows_footer_blank": 0})
+        ctx.quarantine.append({"period": period, "source": table.source, "table_name": table.name, "file": rel,
+                               "row_number": None, "reason": reason, "column_name": None,
+                               "_raw_value": raw_value})
+    for src in SOURCES:
+        folder = ctx.out / "raw" / src / period
+        folder.mkdir(parents=True, exist_ok=True)
+        if rng.random() < 0.5:
+            (folder / "readme.txt").write_text("本目录为业务系统导出数据，请勿修改。\n", encoding="utf-8")
+        if rng.random() < 0.3:
+            (folder / "说明.docx").write_bytes(b"PK\x03\x04" + formats.garbage(rng, 200))
