@@ -199,11 +199,13 @@ class Seeds:
             rules[rule_id] = RuleConfig(True, severity, dict(params))
         for r in seeds["warning_rules"].to_dicts():
             rule_id = text(r["rule_id"])
-            default = RULES.get(rule_id, ("", "", {}))[2]
+            _, default_severity, default_params = RULES.get(rule_id, ("", None, {}))
             raw = r.get("params")
             params = raw if isinstance(raw, dict) else json.loads(raw) if text(raw) else {}
             rules[rule_id] = RuleConfig(
-                as_bool(r["enabled"]), text(r["severity"]), {**default, **params}
+                as_bool(r["enabled"]),
+                text(r.get("severity")) or default_severity,
+                {**default_params, **params},
             )
         return cls(regions, population, standards, rules)
 
@@ -470,6 +472,8 @@ SELF_CARE_LABELS = {v: k for k, v in TEKUN.column("self_care").values.items()}
 def self_care_values(levels) -> set[str]:
     """Rule parameters name levels by their Chinese label (or variant); stored values pass too."""
     column = TEKUN.column("self_care")
+    if isinstance(levels, str):  # a single level, or a JSON list given as text
+        levels = json.loads(levels) if levels.strip().startswith("[") else [levels]
     out = set()
     for level in levels:
         label = column.variants.get(level, level)

@@ -63,9 +63,17 @@ class Geography:
             self.city = cities[0]
         else:  # tolerate a seed without its city row: the prefix of the counties
             self.city = (self.counties[0][:4] if self.counties else "0000") + "00000000"
+        self._regions_of: dict[str, tuple[str, str, str]] = {}
 
     def regions_of(self, region_code: str) -> tuple[str, str, str]:
-        return township_of(region_code), county_of(region_code), self.city
+        """The township, county and city a village's row counts in."""
+        if region_code not in self._regions_of:
+            self._regions_of[region_code] = (
+                township_of(region_code),
+                county_of(region_code),
+                self.city,
+            )
+        return self._regions_of[region_code]
 
     def all(self) -> list[tuple[str, str]]:
         return (
