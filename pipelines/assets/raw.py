@@ -5,14 +5,15 @@ raw.<table> with lineage, quarantines rejected rows with their reason, and recor
 per file. Metadata holds counts and reason codes only: never an ID number or a name.
 """
 
-from __future__ import annotations
 
 import dagster as dg
 
 from pipelines.assets.partitions import PERIODS
 from pipelines.assets.resources import Warehouse
 from pipelines.contract import TABLES, Table
-from pipelines.ingest import ingest_table_period
+from pipelines.ingest.discover import discover
+from pipelines.ingest.load import ingest_table_period
+from pipelines.runs import fingerprint, record_ingested
 
 
 def _raw_asset(table: Table) -> dg.AssetsDefinition:
@@ -24,14 +25,19 @@ def _raw_asset(table: Table) -> dg.AssetsDefinition:
         description=f"{table.title} ({table.source}): typed rows of every file of the period, "
         "with lineage; rejected rows in raw.quarantine, one reconciliation row per file in raw.files.",
         metadata={"source": table.source, "columns": ", ".join(table.headers)},
-        name=None,
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
         period = context.partition_key
+        dataset = warehouse.locations.data
+        discovery = discover(dataset)
+        paths = [f.path for f in discovery.for_table(table.name, period)]
+        # The fingerprint is taken before reading, so a file changed mid-run is read again next time.
+        fp = fingerprint(dataset, paths)
         with warehouse.connect() as con:
             result = ingest_table_period(
-                con, warehouse.locations.data, table.name, period, run_id=context.run_id
+                con, dataset, table.name, period, run_id=context.run_id, discovery=discovery
             )
+            record_ingested(con, table.name, period, fp, context.run_id)
         files = result.files
         if not files:
             context.log.warning(f"{table.name} {period}: no file on disk for this table")
@@ -44,13 +50,13 @@ def _raw_asset(table: Table) -> dg.AssetsDefinition:
                 "files": len(files),
                 "files_rejected": sum(f.status != "loaded" for f in files),
                 "rows_read": sum(f.rows_read for f in files),
-                "rows_loaded": sum(f.rows_loaded for f in files),
-                "rows_quarantined": sum(f.rows_quarantined for f in files),
-                "rows_duplicate": sum(f.rows_duplicate for f in files),
-                "rows_footer_blank": sum(f.rows_footer_blank for f in files),
+                "rows_loaded": sum(f.loaded for f in files),
+                "rows_quarantined": sum(f.quarantined for f in files),
+                "rows_duplicate": sum(f.duplicate for f in files),
+                "rows_footer_blank": sum(f.footer_blank for f in files),
                 "quarantine_reasons": dg.MetadataValue.json(dict(sorted(result.reasons.items()))),
                 "quality_issues": dg.MetadataValue.json(dict(sorted(result.quality.items()))),
-                "dagster/row_count": sum(f.rows_loaded for f in files),
+                "dagster/row_count": sum(f.loaded for f in files),
             }
         )
 

@@ -1,0 +1,127 @@
+"""`safetynet run`: materialise the pipeline through Dagster, in-process, period by period.
+
+Only what changed is read again: a table's period is ingested when the fingerprint of its files differs
+from the one recorded when it was last ingested (or with --full-refresh).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import dagster as dg
+
+from pipelines.assets.partitions import PERIODS
+from pipelines.assets.resources import Warehouse
+from pipelines.contract import TABLES
+from pipelines.ingest.discover import discover
+from pipelines.runs import append_run, fingerprint, ingested_fingerprints, now
+from pipelines.settings import Locations
+
+
+@dataclass
+class RunSummary:
+    run_ids: list[str] = field(default_factory=list)
+    ingested: dict[str, list[str]] = field(default_factory=dict)  # period -> tables ingested
+    failed: list[str] = field(default_factory=list)  # "period table: error class" (no person data)
+    unchanged: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def describe(self) -> str:
+        lines = []
+        for period, tables in sorted(self.ingested.items()):
+            lines.append(f"{period}: 入库 ingested {len(tables)} table(s): {', '.join(tables)}")
+        if self.unchanged:
+            lines.append(f"{self.unchanged} table-period(s) unchanged since the last run: not read again")
+        if not self.ingested and not self.failed:
+            lines.append("nothing new to ingest")
+        for f in self.failed:
+            lines.append(f"FAILED {f}")
+        lines.append(f"{'OK' if self.ok else 'FAILED'} in {self.seconds:.1f} s")
+        return "\n".join(lines)
+
+
+def dagster_instance(warehouse: Path) -> dg.DagsterInstance:
+    """The Dagster instance of this warehouse (the one `make dagster` shows), so runs are visible there."""
+    home = warehouse / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").touch()
+    return dg.DagsterInstance.from_config(str(home))
+
+
+def stale_tables(locations: Locations, full_refresh: bool) -> tuple[dict[str, list[str]], int]:
+    """period -> tables whose files changed since they were last ingested; and how many did not."""
+    discovery = discover(locations.data)
+    done: dict[tuple[str, str], str] = {}
+    if locations.duckdb_path.exists() and not full_refresh:
+        with Warehouse.from_locations(locations).connect() as con:
+            done = ingested_fingerprints(con)
+    todo: dict[str, list[str]] = {}
+    unchanged = 0
+    for period in discovery.all_periods:
+        for table in TABLES:
+            paths = [f.path for f in discovery.for_table(table, period)]
+            if not paths and (table, period) not in done:
+                continue
+            if done.get((table, period)) == fingerprint(locations.data, paths):
+                unchanged += 1
+                continue
+            todo.setdefault(period, []).append(table)
+    return todo, unchanged
+
+
+def run_pipeline(
+    locations: Locations, full_refresh: bool = False, progress: Callable[[str], None] | None = None
+) -> RunSummary:
+    from pipelines.definitions import defs
+
+    say = progress or (lambda _msg: None)
+    started = time.monotonic()
+    summary = RunSummary()
+    todo, summary.unchanged = stale_tables(locations, full_refresh)
+    instance = dagster_instance(locations.warehouse)
+    new = [p for p in todo if not instance.has_dynamic_partition(PERIODS.name, p)]
+    if new:
+        instance.add_dynamic_partitions(PERIODS.name, new)
+    job = defs.get_job_def("ingest_period")
+    resources = {"warehouse": Warehouse.from_locations(locations)}
+    for i, (period, tables) in enumerate(sorted(todo.items()), 1):
+        say(f"[{i}/{len(todo)}] {period}: ingesting {len(tables)} table(s)")
+        result = job.execute_in_process(
+            instance=instance,
+            partition_key=period,
+            asset_selection=[dg.AssetKey(["raw", t]) for t in tables],
+            resources=resources,
+            raise_on_error=False,
+            tags={"safetynet/command": "run"},
+        )
+        summary.run_ids.append(result.run_id)
+        if result.success:
+            summary.ingested[period] = tables
+        else:
+            for event in result.all_events:
+                if event.is_step_failure:
+                    error = event.step_failure_data.error
+                    summary.failed.append(f"{period} {event.step_key}: {error.cls_name if error else 'error'}")
+            if not summary.failed:
+                summary.failed.append(f"{period}: run {result.run_id} failed")
+    summary.seconds = time.monotonic() - started
+    append_run(
+        locations.warehouse,
+        {
+            "finished_at": now(),
+            "command": "run" + (" --full-refresh" if full_refresh else ""),
+            "ok": summary.ok,
+            "run_ids": summary.run_ids,
+            "ingested": summary.ingested,
+            "failed": summary.failed,
+            "seconds": round(summary.seconds, 1),
+        },
+    )
+    return summary

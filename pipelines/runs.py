@@ -1,0 +1,71 @@
+"""What each run did: an append-only log beside the warehouse, and the fingerprints of ingested files.
+
+The log is a JSON-lines file (warehouse/runs.jsonl), not a DuckDB table, so `safetynet status` can read
+it while a run holds the warehouse file. Entries hold counts, periods and codes, never a person's data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+import duckdb
+
+RUN_LOG = "runs.jsonl"
+
+INGESTED_DDL = """
+create schema if not exists meta;
+create table if not exists meta.ingested (
+    table_name varchar not null,
+    period varchar not null,
+    fingerprint varchar not null,
+    run_id varchar not null,
+    ingested_at timestamp not null,
+    primary key (table_name, period)
+);
+"""
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+def append_run(warehouse: Path, entry: dict) -> None:
+    warehouse.mkdir(parents=True, exist_ok=True)
+    with open(warehouse / RUN_LOG, "a", encoding="utf-8") as f:
+        f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+def read_runs(warehouse: Path) -> list[dict]:
+    path = warehouse / RUN_LOG
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def fingerprint(dataset: Path, files: list[str]) -> str:
+    """Content hash of a table's files for one period (names and bytes): changes when any file does."""
+    h = hashlib.sha256()
+    for rel in sorted(files):
+        h.update(rel.encode())
+        with open(dataset / rel, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()
+
+
+def ingested_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
+    con.execute(INGESTED_DDL)
+    rows = con.execute("select table_name, period, fingerprint from meta.ingested").fetchall()
+    return {(t, p): f for t, p, f in rows}
+
+
+def record_ingested(con: duckdb.DuckDBPyConnection, table: str, period: str, fp: str, run_id: str):
+    con.execute(INGESTED_DDL)
+    con.execute(
+        "insert or replace into meta.ingested values (?, ?, ?, ?, current_timestamp)",
+        [table, period, fp, run_id],
+    )
