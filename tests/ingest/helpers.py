@@ -112,15 +112,40 @@ def write_xls(path: Path, rows: list[list]) -> Path:
     return path
 
 
-DIBAO_HEADER = ["行政区划代码", "家庭编号", "姓名", "身份证号", "与户主关系", "是否保障对象", "保障类别",
-                "保障人口数", "家庭月人均收入(元)", "月保障金(元)", "审批日期", "状态"]
+PERIOD = "2026-03"
+HEADERS = {name: t.headers for name, t in TABLES.items()}
 
 
-def dibao_row(n: int, household: str = "H1", relation: str = "户主", **over) -> list:
-    row = {
-        "行政区划代码": VILLAGE, "家庭编号": household, "姓名": f"张{n}", "身份证号": make_id(n),
-        "与户主关系": relation, "是否保障对象": "是", "保障类别": "农村低保", "保障人口数": "1",
-        "家庭月人均收入(元)": "300", "月保障金(元)": "500", "审批日期": "2025-01-05", "状态": "在保",
+def default_value(table: str, name: str, n: int):
+    t = TABLES[table]
+    col = t.column(name)
+    special = {
+        "region_code": VILLAGE,
+        "household_id": "H1",
+        "name": f"张{n}",
+        "person_id": make_id(n),
+        "relation": "户主",
+        "household_size": "1",
+        "disability_card_no": make_id(n) + "11",
+        "disability_type": "视力",
+        "disability_grade": "一级",
+        "county_name": "泰山区",
+        "township_name": "岱庙街道",
+        "village_name": "李庄村",
+        "risk_eliminated": "否",
+        "eliminated_date": "",
+        "payment_reference": f"P{n}",
+        "payment_month": PERIOD,
     }
-    row.update(over)
-    return [row[k] for k in DIBAO_HEADER]
+    if name in special:
+        return special[name]
+    kind = col.kind
+    if col.values:
+        return next(iter(col.values))
+    return {"money": "100", "date": "2026-03-05", "month": PERIOD, "text": f"T{n}"}[kind]
+
+
+def make_row(table: str, n: int, **over) -> list:
+    """A valid row of the table in contract column order; keyword arguments by column name override."""
+    t = TABLES[table]
+    return [over[c.name] if c.name in over else default_value(table, c.name, n) for c in t.columns]
