@@ -262,40 +262,49 @@ def build_households(rows: list[dict]) -> dict[str, Household]:
 
 
 class Loaded:
-    """The loaded rows split by table and period, with households built once per table and period."""
+    """The loaded rows by table and period, turned into dicts when a period is evaluated (and freed
+    after), with households built once per table and period."""
 
     def __init__(self, loaded: dict[str, pl.DataFrame]):
-        self.rows: dict[str, dict[str, list[dict]]] = {}
+        self.frames: dict[str, dict[str, pl.DataFrame]] = {}
         for table in TABLE_NAMES:
             df = loaded.get(table)
-            by_period: dict[str, list[dict]] = {}
-            if df is not None and df.height:
-                for (period,), part in df.partition_by("period", as_dict=True).items():
-                    rows = part.to_dicts()
-                    for r in rows:
-                        r["region_code"] = text(r["region_code"])
-                        if "household_id" in r:
-                            r["household_id"] = text(r["household_id"])
-                    rows.sort(key=lambda r: (r["source_file"], int(r["source_row"])))
-                    by_period[str(period)] = rows
-            self.rows[table] = by_period
+            parts = df.partition_by("period", as_dict=True) if df is not None and df.height else {}
+            self.frames[table] = {str(period): part for (period,), part in parts.items()}
+        self._rows: dict[tuple[str, str], list[dict]] = {}
         self._households: dict[tuple[str, str], dict[str, Household]] = {}
-        # household number -> sorted periods in which the monitoring roster has a row with it (W06)
-        self.monitoring_periods: dict[str, list[str]] = {}
-        for period in sorted(self.rows["monitoring"]):
-            for r in self.rows["monitoring"][period]:
-                periods = self.monitoring_periods.setdefault(r["household_id"], [])
-                if not periods or periods[-1] != period:
-                    periods.append(period)
+        # W06: household number -> [(period, the subject's row)] of every period with a loaded
+        # monitoring row of that number, ascending
+        self.monitoring_records: dict[str, list[tuple[str, dict]]] = {}
+        for period in sorted(self.frames["monitoring"]):
+            for household_id, hh in build_households(self.of("monitoring", period)).items():
+                self.monitoring_records.setdefault(household_id, []).append((period, hh.row))
+            self.forget(keep=set())
 
     def of(self, table: str, period: str) -> list[dict]:
-        return self.rows[table].get(period, [])
+        key = (table, period)
+        if key not in self._rows:
+            frame = self.frames[table].get(period)
+            rows = frame.to_dicts() if frame is not None else []
+            for r in rows:
+                r["region_code"] = text(r["region_code"])
+                if "household_id" in r:
+                    r["household_id"] = text(r["household_id"])
+            rows.sort(key=lambda r: (r["source_file"], int(r["source_row"])))
+            self._rows[key] = rows
+        return self._rows[key]
 
     def households(self, table: str, period: str) -> dict[str, Household]:
         key = (table, period)
         if key not in self._households:
             self._households[key] = build_households(self.of(table, period))
         return self._households[key]
+
+    def forget(self, keep: set[str]) -> None:
+        """Free the rows and households of every period not in `keep`."""
+        for cache in (self._rows, self._households):
+            for key in [k for k in cache if k[1] not in keep]:
+                del cache[key]
 
 
 @dataclass
@@ -489,12 +498,13 @@ def w06_relapse_after_risk_eliminated(p: PeriodData, params: dict):
     for hh in p.households("monitoring").values():
         if as_bool(hh.row["risk_eliminated"]):
             continue
-        earlier = [q for q in p.data.monitoring_periods.get(hh.household_id, []) if q < p.period]
+        records = p.data.monitoring_records.get(hh.household_id, [])
+        earlier = [(q, row) for q, row in records if q < p.period]
         if not earlier:
             continue
-        before = p.households("monitoring", earlier[-1])[hh.household_id]
-        if as_bool(before.row["risk_eliminated"]):
-            out.append(household_finding("W06", hh, earlier[-1], None, [before.row]))
+        q, before = earlier[-1]
+        if as_bool(before["risk_eliminated"]):
+            out.append(household_finding("W06", hh, q, None, [before]))
     return out
 
 
@@ -644,15 +654,18 @@ def findings_of_period(p: PeriodData) -> list[dict]:
     return out
 
 
-def attach_persistence(findings: list[dict]) -> None:
+def attach_persistence(findings: list[dict], runs: dict[str, tuple[str, str, int]]) -> None:
     """first_period / consecutive_periods: the unbroken run of calendar months ending at P in which
-    the warning_id fired."""
-    fired = {(f["warning_id"], f["period"]) for f in findings}
+    the warning_id fired. `runs` holds, per warning_id, (last period it fired, first period of that
+    run, length of that run); only complete periods are evaluated, so any other month breaks a run."""
     for f in findings:
-        first, run = f["period"], 1
-        while (f["warning_id"], previous_month(first)) in fired:
-            first, run = previous_month(first), run + 1
-        f["first_period"], f["consecutive_periods"] = first, run
+        last = runs.get(f["warning_id"])
+        if last is not None and last[0] == previous_month(f["period"]):
+            first, length = last[1], last[2] + 1
+        else:
+            first, length = f["period"], 1
+        runs[f["warning_id"]] = (f["period"], first, length)
+        f["first_period"], f["consecutive_periods"] = first, length
 
 
 def evaluate(
@@ -665,17 +678,16 @@ def evaluate(
 
     seed = Seeds.read(seeds)
     data = Loaded(loaded)
-    periods = sorted(set(complete_periods))
-    contexts = {period: PeriodData.build(data, seed, period) for period in periods}
     findings: list[dict] = []
-    for period in periods:
-        findings.extend(findings_of_period(contexts[period]))
-    attach_persistence(findings)
     kpis: list[dict] = []
-    for period in periods:
-        kpis.extend(
-            kpis_of_period(contexts[period], [f for f in findings if f["period"] == period])
-        )
+    runs: dict[str, tuple[str, str, int]] = {}
+    for period in sorted(set(complete_periods)):
+        p = PeriodData.build(data, seed, period)
+        found = findings_of_period(p)
+        attach_persistence(found, runs)
+        findings.extend(found)
+        kpis.extend(kpis_of_period(p, found))
+        data.forget(keep={period})  # P is P−1 of the next period
     findings.sort(key=lambda f: (f["period"], f["rule_id"], f["warning_id"]))
     findings_frame = pl.DataFrame(
         [{column: f[column] for column in FINDINGS_SCHEMA} for f in findings], schema=FINDINGS_SCHEMA
