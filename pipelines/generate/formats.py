@@ -49,7 +49,7 @@ def render_header(col: Column, rng: np.random.Generator, vary: bool) -> str:
     elif r < 0.2 and len(h) > 2:
         k = int(rng.integers(1, len(h)))
         h = h[:k] + "\n" + h[k:]
-    elif r < 0.28:
+    elif r < 0.28 and len(h) > 1:
         k = int(rng.integers(1, len(h)))
         h = h[:k] + rng.choice([" ", "\u3000", "  "]) + h[k:]
     elif r < 0.34:

@@ -37,12 +37,14 @@ def plant_quality_cases(table: Table, df: pl.DataFrame, rng: np.random.Generator
     n = df.height
     if n < 4 or "_planted" not in df.columns:
         return df
+    touched = np.zeros(n, bool)  # rows of a case: no other dirt may take them away
     k = max(1, int(round(n * dirty / 10)))
     free = np.nonzero(~df["_planted"].to_numpy())[0]
     if table.name == "disability_cards" and len(free):
         cards = df["disability_card_no"].to_list()
         for i in rng.choice(free, size=min(k, len(free)), replace=False).tolist():
             c = cards[i]
+            touched[i] = True
             if rng.random() < 0.5:
                 t = str(int(c[18]) % 7 + 1)
                 cards[i] = c[:18] + t + c[19]
@@ -54,6 +56,7 @@ def plant_quality_cases(table: Table, df: pl.DataFrame, rng: np.random.Generator
         for _ in range(k):
             a, b = rng.choice(free, size=2, replace=False).tolist()
             refs[b] = refs[a]
+            touched[[a, b]] = True
         df = df.with_columns(pl.Series(table.payment_reference, refs))
     if table.household_key:
         hh = _unplanted_households(table, df)
@@ -65,6 +68,7 @@ def plant_quality_cases(table: Table, df: pl.DataFrame, rng: np.random.Generator
                 idx, rel = multi["_i"][j].to_list(), multi["relation"][j].to_list()
                 member = next(i for i, r in zip(idx, rel) if r != "head")
                 vals[member] = vals[member] + 10 if vals[member] is not None else None
+                touched[idx] = True
             df = df.with_columns(pl.Series(col, vals, dtype=df[col].dtype))
         if table.name == "monitoring":
             open_ = hh.filter(pl.col("elim") == False)  # noqa: E712
@@ -76,8 +80,9 @@ def plant_quality_cases(table: Table, df: pl.DataFrame, rng: np.random.Generator
                     d = ident[idx[0]] + dt.timedelta(days=int(rng.integers(5, 60)))
                     for i in idx:
                         dates[i] = d
+                        touched[i] = True
                 df = df.with_columns(pl.Series("eliminated_date", dates, dtype=pl.Date))
-    return df
+    return df.with_columns(pl.Series("_case", touched))
 
 
 def count_quality(table_name: str, loaded: pl.DataFrame) -> list[dict]:

@@ -50,7 +50,7 @@ def _say(progress, msg: str) -> None:
         progress(msg)
 
 
-def write_dataset(out: Path, ds, seed: int = 0, dirty: float = 0.03, progress=None) -> dict:
+def write_dataset(out: Path, ds, seed: int = 0, dirty: float = 0.03, progress=None, reference: bool = True) -> dict:
     t0 = time.time()
     out.mkdir(parents=True, exist_ok=True)
     for sub in ("raw", "truth", "seeds"):
@@ -79,12 +79,12 @@ def write_dataset(out: Path, ds, seed: int = 0, dirty: float = 0.03, progress=No
         if dirty > 0:
             write_oddities(ctx, period, samples)
     _say(progress, "写出 truth/")
-    summary = write_truth(out, ctx, ds)
+    summary = write_truth(out, ctx, ds, reference)
     summary["seconds"] = round(time.time() - t0, 1)
     return summary
 
 
-def write_truth(out: Path, ctx: Ctx, ds) -> dict:
+def write_truth(out: Path, ctx: Ctx, ds, reference: bool = True) -> dict:
     truth = out / "truth"
     (truth / "loaded").mkdir(parents=True, exist_ok=True)
     files = pl.DataFrame(ctx.files, schema={c: (pl.Int64 if c.startswith("rows_") else pl.String)
@@ -122,7 +122,7 @@ def write_truth(out: Path, ctx: Ctx, ds) -> dict:
         "quality_issues": len(quality),
     }
     try:
-        ref = importlib.import_module("pipelines.generate.reference")
+        ref = importlib.import_module("pipelines.generate.reference") if reference else None
     except ModuleNotFoundError:
         ref = None
     if ref is not None and hasattr(ref, "evaluate"):

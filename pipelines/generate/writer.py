@@ -126,6 +126,11 @@ def write_table_period(ctx: Ctx, table: Table, period: str, df: pl.DataFrame, tw
                 v = str(v)
             cells[name][gi] = v
 
+    # monitoring names load as written, trimmed (the match yields region_code)
+    names = [c.name for c in table.columns if c.kind == REGION_NAME]
+    if names:
+        frame = frame.with_columns([pl.Series(nm, [_trim(v) for v in cells[nm]], dtype=pl.String) for nm in names])
+
     # ---- write files -------------------------------------------------------------------------------
     status = np.full(frame.height, "", dtype=object)
     src_file = np.full(frame.height, "", dtype=object)
@@ -168,9 +173,18 @@ def write_table_period(ctx: Ctx, table: Table, period: str, df: pl.DataFrame, tw
     ctx.loaded.setdefault(table.name, []).append(loaded)
 
 
+_WS = " \t\r\n\u00a0\u3000\u200b\ufeff"
+
+
+def _trim(v) -> str:
+    return v.strip(_WS) if isinstance(v, str) else str(v)
+
+
 def _free_rows(table: Table, df: pl.DataFrame, planted: np.ndarray, planted_ids: set) -> np.ndarray:
     """Rows that dirt may take out of the loaded set: unplanted, not a planted person or household."""
     ok = ~planted
+    if "_case" in df.columns:
+        ok &= ~df["_case"].to_numpy()
     pid_col = "person_id" if "person_id" in df.columns else None
     if pid_col:
         ok &= ~df[pid_col].is_in(list(planted_ids)).to_numpy()
