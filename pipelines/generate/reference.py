@@ -212,7 +212,7 @@ class Seeds:
     def standard(self, county: str, period: str) -> dict | None:
         """The standard in force: the latest effective_from on or before end(P)."""
         in_force = None
-        for effective_from, row in self.standards.get(county, []):
+        for effective_from, row in self.standards.get(county, []):  # ascending
             if effective_from <= month_end(period):
                 in_force = row
         return in_force
@@ -322,6 +322,7 @@ class PeriodData:
     paid: dict[str, set[str]] = field(default_factory=dict)  # subsidy type -> person_ids paid in P
     # person_id -> latest temporary assistance payment date in P or P−1
     last_assistance: dict[str, dt.date] = field(default_factory=dict)
+    standards: dict[str, dict | None] = field(default_factory=dict)  # county -> in force in P
 
     @classmethod
     def build(cls, data: Loaded, seeds: Seeds, period: str) -> "PeriodData":
@@ -346,7 +347,11 @@ class PeriodData:
         return month_end(self.period)
 
     def standard(self, region_code: str) -> dict | None:
-        return self.seeds.standard(county_of(region_code), self.period)
+        """The standard in force in P for the county of a region code."""
+        county = county_of(region_code)
+        if county not in self.standards:
+            self.standards[county] = self.seeds.standard(county, self.period)
+        return self.standards[county]
 
     def households(self, table: str, period: str | None = None) -> dict[str, Household]:
         return self.data.households(table, period or self.period)

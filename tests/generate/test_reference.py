@@ -608,3 +608,27 @@ def test_kpi_standards_per_county_not_for_the_city():
                 "K08_open", "K08_new", "K09_dibao_urban", "K09_dibao_rural", "K09_tekun_basic"}
     assert set(kpis.filter(pl.col("level") == "county")["indicator_id"]) == expected
     assert set(kpis["level"]) == {"city", "county", "township"}
+
+
+def test_typed_seeds_are_read_like_strings():
+    rows = [monitored(P1, "H1", "ann", income="6000.00"), card(P1, "bob", grade=2),
+            dibao(P1, "D1", "cai", region=V2_RURAL)]
+    as_strings = run(*rows)
+    typed = seeds()
+    typed["warning_rules"] = typed["warning_rules"].with_columns(pl.col("enabled") == "true")
+    typed["region_population"] = typed["region_population"].with_columns(
+        pl.col("year", "population_total", "population_urban", "population_rural").cast(pl.Int64))
+    typed["assistance_standards"] = typed["assistance_standards"].with_columns(
+        pl.col("effective_from").str.to_date(),
+        pl.col("dibao_urban", "dibao_rural", "tekun_basic").cast(pl.Decimal(14, 2)))
+    as_typed = evaluate(loaded(*rows), typed, [P1])
+    assert as_typed[0].equals(as_strings[0]) and as_typed[1].equals(as_strings[1])
+
+
+def test_lookbacks_use_loaded_rows_of_an_incomplete_previous_month():
+    findings, _ = run(
+        monitored(P1, "H1", "ann", income="10000.00"), monitored(P2, "H1", "ann", income="5000.00"),
+        periods=(P2,),  # January loaded but not complete
+    )
+    assert fired(findings, "W07") == {("W07", "ann")}
+    assert only(findings, "W07", P2)["consecutive_periods"] == 1
