@@ -1,7 +1,10 @@
 """The reference evaluation (pipelines/generate/reference.py) on small hand-built fixtures.
 
 Persons are named by labels ("ann", "bob", ...); their ids are invented, checksum-valid ids. Every
-assertion compares labels, never ids, so a failure prints no id.
+assertion compares labels, never ids, and assertion rewriting is off for this module, so a failure
+prints no id (only the messages below, which carry labels).
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations
@@ -227,6 +230,12 @@ def fired(findings: pl.DataFrame, rule: str | None = None, period: str | None = 
     return out
 
 
+def assert_labels(actual: set, expected: set) -> None:
+    """Compare (rule, label) sets; the message names labels only."""
+    if actual != expected:
+        raise AssertionError(f"missing {sorted(expected - actual)}, extra {sorted(actual - expected)}")
+
+
 def only(findings: pl.DataFrame, rule: str, period: str = P1) -> dict:
     rows = [f for f in findings.iter_rows(named=True)
             if f["rule_id"] == rule and f["period"] == period]
@@ -277,7 +286,7 @@ def test_w01_strictly_below_the_rural_standard_and_not_covered():
         dibao(P1, "D3", "eve"),  # a covered member
         monitored(P1, "H4", "fan", income="6000.00", eliminated=True),
     )
-    assert fired(findings, "W01") == {("W01", "bob")}
+    assert_labels(fired(findings, "W01"), {("W01", "bob")})
     f = only(findings, "W01")
     assert (f["value"], f["threshold"], f["persons_involved"], f["household_id"]) == (
         "657.00", "657.00", 2, "H2")
@@ -288,8 +297,8 @@ def test_w01_uses_the_standard_in_force():
     # 2026-03-01 raises county 1's rural standard to 700: 8000 / 12 = 666.67 fires from March only.
     rows = [monitored(p, "H1", "ann", income="8000.00") for p in (P2, P3)]
     findings, _ = run(*rows, periods=(P2, P3))
-    assert fired(findings, "W01", P2) == set()
-    assert fired(findings, "W01", P3) == {("W01", "ann")}
+    assert_labels(fired(findings, "W01", P2), set())
+    assert_labels(fired(findings, "W01", P3), {("W01", "ann")})
     assert only(findings, "W01", P3)["threshold"] == "700.00"
 
 
@@ -300,7 +309,7 @@ def test_w02_grade_one_or_two_without_nursing_subsidy():
         subsidy(P1, "eve", "nursing_subsidy"), card(P1, "fan", grade=1),
         subsidy(P1, "fan", "living_subsidy"),
     )
-    assert fired(findings, "W02") == {("W02", "ann"), ("W02", "bob"), ("W02", "fan")}
+    assert_labels(fired(findings, "W02"), {("W02", "ann"), ("W02", "bob"), ("W02", "fan")})
 
 
 def test_w03_disabled_dibao_member_without_living_subsidy():
@@ -311,7 +320,7 @@ def test_w03_disabled_dibao_member_without_living_subsidy():
         card(P1, "dan", grade=4), dibao(P1, "D4", "dan", status="stopped"),
         card(P1, "eve", grade=4, status="cancelled"), dibao(P1, "D5", "eve"),
     )
-    assert fired(findings, "W03") == {("W03", "ann")}
+    assert_labels(fired(findings, "W03"), {("W03", "ann")})
     assert only(findings, "W03")["value"] == "4"
 
 
@@ -327,8 +336,8 @@ def test_w04_within_days_includes_the_30th_day():
         _sudden("H3", "cai", end),
         _sudden("H4", "dan", end + dt.timedelta(days=1)),  # after end(P)
     )
-    assert fired(findings, "W04") == {("W04", "ann"), ("W04", "cai")}
-    f = [f for f in findings.iter_rows(named=True) if LABEL[f["subject_person_id"]] == "ann"][0]
+    assert_labels(fired(findings, "W04"), {("W04", "ann"), ("W04", "cai")})
+    f = [f for f in findings.iter_rows(named=True) if LABEL.get(f["subject_person_id"]) == "ann"][0]
     assert (f["value"], f["threshold"], f["severity"]) == ("30", "30", "red")
 
 
@@ -346,7 +355,7 @@ def test_w04_assistance_on_or_after_identification_to_any_member():
         _sudden("H5", "fan", dt.date(2026, 1, 30), P2), assistance(P1, "fan", dt.date(2026, 1, 29)),
         periods=(P2,),
     )
-    assert fired(findings, "W04") == {("W04", "ann"), ("W04", "fan")}
+    assert_labels(fired(findings, "W04"), {("W04", "ann"), ("W04", "fan")})
 
 
 def test_w04_params_from_the_seed():
@@ -357,7 +366,7 @@ def test_w04_params_from_the_seed():
         pl.when(pl.col("rule_id") == "W04").then(pl.lit('{"within_days": 7}'))
         .otherwise(pl.col("params")).alias("params"))
     findings, _ = evaluate(data, seed, [P1])
-    assert fired(findings, "W04") == set()
+    assert_labels(fired(findings, "W04"), set())
 
 
 def test_w05_disabled_dispersed_tekun_without_agreement():
@@ -369,7 +378,7 @@ def test_w05_disabled_dispersed_tekun_without_agreement():
         tekun(P1, "eve", care_mode="dispersed", self_care="none", agreement=False,
               status="terminated"),
     )
-    assert fired(findings, "W05") == {("W05", "ann")}
+    assert_labels(fired(findings, "W05"), {("W05", "ann")})
     assert only(findings, "W05")["value"] == "全失能"
 
 
@@ -382,8 +391,8 @@ def test_w06_relapse_after_the_latest_earlier_record():
         monitored(P3, "H2", "bob"),  # February was not eliminated: no relapse in March
         periods=(P1, P2, P3),
     )
-    assert fired(findings, "W06", P3) == {("W06", "ann")}
-    assert fired(findings, "W06", P2) == {("W06", "bob")}
+    assert_labels(fired(findings, "W06", P3), {("W06", "ann")})
+    assert_labels(fired(findings, "W06", P2), {("W06", "bob")})
     assert only(findings, "W06", P3)["value"] == P1
 
 
@@ -395,7 +404,7 @@ def test_w07_income_drop_at_the_boundary_fires():
         monitored(P2, "H4", "dan", income="0.00"),
         periods=(P1, P2),
     )
-    assert fired(findings, "W07") == {("W07", "ann")}
+    assert_labels(fired(findings, "W07"), {("W07", "ann")})
     f = only(findings, "W07", P2)
     assert (f["value"], f["threshold"]) == ("7000.00", "7000.00")
 
@@ -405,7 +414,7 @@ def test_w07_needs_the_calendar_month_before():
         monitored(P1, "H1", "ann", income="10000.00"), monitored(P3, "H1", "ann", income="100.00"),
         periods=(P1, P3),
     )
-    assert fired(findings, "W07") == set()
+    assert_labels(fired(findings, "W07"), set())
 
 
 def test_w08_urban_or_rural_standard_by_the_village():
@@ -417,7 +426,7 @@ def test_w08_urban_or_rural_standard_by_the_village():
         near(P1, "N4", "eve", relation="spouse", income="656.99", region=V1_RURAL),
         tekun(P1, "eve"),  # a covered member
     )
-    assert fired(findings, "W08") == {("W08", "ann")}
+    assert_labels(fired(findings, "W08"), {("W08", "ann")})
     assert only(findings, "W08")["threshold"] == "800.00"
 
 
@@ -430,7 +439,7 @@ def test_v01_dibao_active_and_tekun_active():
         dibao(P1, "D2", "bob", covered=False), tekun(P1, "bob"),
         dibao(P1, "D3", "cai"), tekun(P1, "cai", status="terminated"),
     )
-    assert fired(findings, "V01") == {("V01", "ann")}
+    assert_labels(fired(findings, "V01"), {("V01", "ann")})
     f = only(findings, "V01")
     assert f["value"] is None and f["threshold"] is None and len(f["source_rows"].split(";")) == 2
 
@@ -442,7 +451,7 @@ def test_v02_dibao_in_two_counties():
         dibao(P1, "D5", "cai", region=V1_RURAL),
         dibao(P1, "D6", "cai", region=V2_RURAL, status="stopped"),
     )
-    assert fired(findings, "V02") == {("V02", "ann")}
+    assert_labels(fired(findings, "V02"), {("V02", "ann")})
     f = only(findings, "V02")
     assert (f["value"], f["threshold"], f["region_code"]) == ("2", "1", V1_RURAL)
 
@@ -455,7 +464,7 @@ def test_v03_same_subsidy_twice_with_different_references():
         subsidy(P1, "bob", "living_subsidy", amount="200.00", reference="R3"),  # same reference
         subsidy(P1, "cai", "living_subsidy"), subsidy(P1, "cai", "nursing_subsidy"),
     )
-    assert fired(findings, "V03") == {("V03", "ann")}
+    assert_labels(fired(findings, "V03"), {("V03", "ann")})
     assert (only(findings, "V03")["value"], only(findings, "V03")["threshold"]) == ("2", "1")
 
 
@@ -469,8 +478,8 @@ def test_v04_benefit_above_the_cap_plus_one_cent():
         dibao(P1, "D3", "dan", category="urban", benefit="800.02", status="stopped"),
         dibao(P1, "D4", "eve", category="urban", benefit="800.02"),
     )
-    assert fired(findings, "V04") == {("V04", "cai"), ("V04", "eve")}
-    f = [f for f in findings.iter_rows(named=True) if LABEL[f["subject_person_id"]] == "cai"][0]
+    assert_labels(fired(findings, "V04"), {("V04", "cai"), ("V04", "eve")})
+    f = [f for f in findings.iter_rows(named=True) if LABEL.get(f["subject_person_id"]) == "cai"][0]
     assert (f["value"], f["threshold"], f["household_id"]) == ("1314.02", "1314.00", "D2")
 
 
@@ -485,7 +494,7 @@ def test_household_without_head_or_with_two_heads_subject_is_smallest_id():
         near(P1, "N2", "eve", relation="child", income="100.00"),
         near(P1, "N2", "gus", relation="head", income="100.00"),
     )
-    assert fired(findings, "W08") == {("W08", "cai"), ("W08", "eve")}
+    assert_labels(fired(findings, "W08"), {("W08", "cai"), ("W08", "eve")})
     assert sorted(findings["persons_involved"].to_list()) == [2, 3]
 
 
@@ -494,13 +503,13 @@ def test_household_columns_from_the_head_row():
         near(P1, "N1", "bob", relation="child", income="100.00"),
         near(P1, "N1", "cai", relation="head", income="900.00"),
     )
-    assert fired(findings, "W08") == set()
+    assert_labels(fired(findings, "W08"), set())
 
 
 def test_disabled_rule_produces_nothing():
     rows = [card(P1, "ann", grade=1), dibao(P1, "D1", "bob"), tekun(P1, "bob")]
-    assert fired(run(*rows)[0]) == {("W02", "ann"), ("V01", "bob")}
-    assert fired(run(*rows, disabled=("W02",))[0]) == {("V01", "bob")}
+    assert_labels(fired(run(*rows)[0]), {("W02", "ann"), ("V01", "bob")})
+    assert_labels(fired(run(*rows, disabled=("W02",))[0]), {("V01", "bob")})
 
 
 def test_persistence_and_a_missing_month_resets_the_run():
@@ -519,7 +528,7 @@ def test_quarantined_member_is_no_member():
         monitored(P1, "H1", "eve", relation="child", income="1200.00"),
     )
     f = only(findings, "W01")
-    assert LABEL[f["subject_person_id"]] == "dan" and f["persons_involved"] == 2
+    assert LABEL.get(f["subject_person_id"]) == "dan" and f["persons_involved"] == 2
 
 
 def test_only_complete_periods_are_evaluated():
@@ -630,5 +639,5 @@ def test_lookbacks_use_loaded_rows_of_an_incomplete_previous_month():
         monitored(P1, "H1", "ann", income="10000.00"), monitored(P2, "H1", "ann", income="5000.00"),
         periods=(P2,),  # January loaded but not complete
     )
-    assert fired(findings, "W07") == {("W07", "ann")}
+    assert_labels(fired(findings, "W07"), {("W07", "ann")})
     assert only(findings, "W07", P2)["consecutive_periods"] == 1
