@@ -120,6 +120,7 @@ def write_truth(out: Path, ctx: Ctx, ds, reference: bool = True) -> dict:
         "rows_duplicate": int(files["rows_duplicate"].sum()),
         "rows_footer_blank": int(files["rows_footer_blank"].sum()),
         "quality_issues": len(quality),
+        "notes": sorted(set(ctx.notes)),
     }
     try:
         ref = importlib.import_module("pipelines.generate.reference") if reference else None

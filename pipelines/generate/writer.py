@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from pipelines.contract.tables import REGION_NAME, SOURCES, TABLES, Table
+from pipelines.contract.tables import CARD_NO, PERSON_ID, REGION_NAME, SOURCES, TABLES, Table
 from pipelines.generate import dirt, formats
 from pipelines.generate.quality import plant_quality_cases
 
@@ -89,6 +89,9 @@ def write_table_period(ctx: Ctx, table: Table, period: str, df: pl.DataFrame, tw
     folder = ctx.out / "raw" / table.source / period
     folder.mkdir(parents=True, exist_ok=True)
     df = df.drop("period", strict=False)
+    # an empty text is an empty cell: it loads as null
+    df = df.with_columns([pl.when(pl.col(c.name).str.strip_chars() == "").then(None).otherwise(pl.col(c.name))
+                          .alias(c.name) for c in table.columns if df.schema.get(c.name) == pl.String])
     if vary:
         df = plant_quality_cases(table, df, rng, ctx.dirty)
     n = df.height
@@ -113,6 +116,7 @@ def write_table_period(ctx: Ctx, table: Table, period: str, df: pl.DataFrame, tw
     if vary and n:
         _plan_dirt(ctx, table, period, df, files, file_of, free, extra_base, defects, rng)
     frame = df if not extra_base else pl.concat([df, df.select(pl.all().gather(extra_base))])
+    _natural_defects(ctx, table, frame, defects)
     excel = np.zeros(frame.height, bool)
     for f in files:
         if f.fmt != "csv":
@@ -178,6 +182,22 @@ _WS = " \t\r\n\u00a0\u3000\u200b\ufeff"
 
 def _trim(v) -> str:
     return v.strip(_WS) if isinstance(v, str) else str(v)
+
+
+def _natural_defects(ctx: Ctx, table: Table, df: pl.DataFrame, defects: dict) -> None:
+    """Clean records that the contract would still quarantine (a required value empty): truth follows."""
+    for col in table.columns:
+        if col.name == "eliminated_date":
+            bad = df["eliminated_date"].is_null() & df["risk_eliminated"].fill_null(False)
+        elif col.required:
+            bad = df[col.name].is_null()
+        else:
+            continue
+        for i in np.nonzero(bad.to_numpy())[0].tolist():
+            if i not in defects:
+                reason = "id_missing" if col.kind in (PERSON_ID, CARD_NO) else "value_missing"
+                defects[i] = (reason, col.header, {})
+                ctx.notes.append(f"{table.name}: a clean record has an empty {col.name}")
 
 
 def _free_rows(table: Table, df: pl.DataFrame, planted: np.ndarray, planted_ids: set) -> np.ndarray:
