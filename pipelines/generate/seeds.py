@@ -142,7 +142,7 @@ def _standards(rng, fixed: dict | None) -> pl.DataFrame:
     for cc, _, urban_share in COUNTIES:
         ccode = f"{cc}000000"
         if fixed is not None:
-            rows.append((ccode, fixed["effective_from"], fixed["dibao_urban"], fixed["dibao_rural"],
+            rows.append((ccode, dt.date.fromisoformat(fixed["effective_from"]), fixed["dibao_urban"], fixed["dibao_rural"],
                          fixed["tekun_basic"], "1.50", fixed["relapse_income_line"]))
             continue
         urban = 1000 - int(rng.integers(0, 9)) * 5 - (0 if urban_share > 0.6 else 20)
