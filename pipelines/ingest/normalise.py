@@ -43,74 +43,96 @@ def _is_numeric_cell(tag: pl.Expr | None) -> pl.Expr:
 
 
 # ----------------------------------------------------------------------------------------------------
-# person ids and card numbers
+# person ids and card numbers. Staged on a LazyFrame (each intermediate is computed once): the
+# functions add the value column `out` and the reason column `out__r`, and temporaries `out__*`
+# that :func:`drop_temps` removes.
 # ----------------------------------------------------------------------------------------------------
-def _check_char(body17: pl.Expr) -> pl.Expr:
-    """ISO 7064 MOD 11-2 check character of 17 digits."""
-    total = pl.sum_horizontal(
-        [body17.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(ID_WEIGHTS)]
-    )
-    return (total % 11).cast(pl.UInt32).replace_strict(
-        list(range(11)), list(CHECK_CHARS), return_dtype=pl.String, default=None
-    )
+def drop_temps(lf: pl.LazyFrame, out: str) -> pl.LazyFrame:
+    return lf.select(pl.exclude(f"^{out}__[a-z0-9]+$").exclude(f"{out}__r"), pl.col(f"{out}__r"))
 
 
-def id_checks(s: pl.Expr, period_end: _dt.date | None) -> tuple[pl.Expr, pl.Expr]:
-    """Checks of a squeezed, upper-cased 15- or 18-character id (text cell). Returns (id18, reason)."""
-    is15 = s.str.contains(r"^[0-9]{15}$")
-    is18 = s.str.contains(r"^[0-9]{17}[0-9X]$")
-    body = (
+def _id_stage(lf: pl.LazyFrame, s: str, out: str, period_end: _dt.date | None) -> pl.LazyFrame:
+    """Checks of the squeezed, upper-cased id in column `s`: adds `out__id` (18 characters or null) and
+    `out__idr` (id_format / id_checksum / id_birthdate or null)."""
+    c = pl.col(s)
+    lf = lf.with_columns(
+        c.str.contains(r"^[0-9]{15}$").alias(f"{out}__is15"),
+        c.str.contains(r"^[0-9]{17}[0-9X]$").alias(f"{out}__is18"),
+    )
+    is15, is18 = pl.col(f"{out}__is15"), pl.col(f"{out}__is18")
+    lf = lf.with_columns(
         pl.when(is15)
-        .then(s.str.slice(0, 6) + pl.lit("19") + s.str.slice(6, 9))
+        .then(c.str.slice(0, 6) + pl.lit("19") + c.str.slice(6, 9))
         .when(is18)
-        .then(s.str.slice(0, 17))
+        .then(c.str.slice(0, 17))
         .otherwise(NULL_STR)
+        .alias(f"{out}__body")
     )
-    check = _check_char(body)
-    id18 = pl.when(is15).then(body + check).when(is18).then(s).otherwise(NULL_STR)
-    birth = body.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+    body = pl.col(f"{out}__body")
+    lf = lf.with_columns(body.cast(pl.UInt64, strict=False).alias(f"{out}__n"))
+    n = pl.col(f"{out}__n")
+    total = pl.sum_horizontal([((n // 10 ** (16 - i)) % 10) * w for i, w in enumerate(ID_WEIGHTS)]) % 11
+    lf = lf.with_columns(
+        total.replace_strict(list(range(11)), list(CHECK_CHARS), return_dtype=pl.String, default=None).alias(
+            f"{out}__chk"
+        ),
+        body.str.slice(6, 8).str.to_date("%Y%m%d", strict=False).alias(f"{out}__birth"),
+    )
+    chk, birth = pl.col(f"{out}__chk"), pl.col(f"{out}__birth")
     bad_birth = birth.is_null()
     if period_end is not None:
         bad_birth = bad_birth | (birth > pl.lit(period_end))
-    reason = (
+    lf = lf.with_columns(
         pl.when(~(is15 | is18))
         .then(pl.lit("id_format"))
-        .when(is18 & (s.str.slice(17, 1) != check))
+        .when(is18 & (c.str.slice(17, 1) != chk))
         .then(pl.lit("id_checksum"))
         .when(bad_birth)
         .then(pl.lit("id_birthdate"))
         .otherwise(NULL_STR)
+        .alias(f"{out}__idr")
     )
-    return pl.when(reason.is_null()).then(id18).otherwise(NULL_STR), reason
+    return lf.with_columns(
+        pl.when(pl.col(f"{out}__idr").is_null())
+        .then(pl.when(is15).then(body + chk).otherwise(c))
+        .otherwise(NULL_STR)
+        .alias(f"{out}__id")
+    )
 
 
-def person_id_expr(
-    raw: pl.Expr, tag: pl.Expr | None, period_end: _dt.date | None
-) -> tuple[pl.Expr, pl.Expr]:
-    """(normalised 18-character id, reason) of a person-id column."""
-    s = squeeze(raw).str.to_uppercase()
-    numeric = _is_numeric_cell(tag)
-    id18, id_reason = id_checks(s, period_end)
+def person_id_stage(
+    lf: pl.LazyFrame, raw: str, tag: str | None, period_end: _dt.date | None, out: str
+) -> pl.LazyFrame:
+    """Person-id column `raw` (tags in `tag`): adds `out` (18-character id) and `out__r` (reason)."""
+    lf = lf.with_columns(squeeze(pl.col(raw)).str.to_uppercase().alias(f"{out}__s"))
+    s = pl.col(f"{out}__s")
+    lf = _id_stage(lf, f"{out}__s", out, period_end)
+    numeric = _is_numeric_cell(pl.col(tag) if tag else None)
     reason = (
         pl.when(s == "")
         .then(pl.lit("id_missing"))
-        .when(numeric & ~s.str.contains(r"^[0-9]{15}$"))
+        .when(numeric & ~pl.col(f"{out}__is15"))
         .then(pl.lit("id_mangled"))
         .when(s.str.contains(SCI_RE))
         .then(pl.lit("id_mangled"))
-        .otherwise(id_reason)
+        .otherwise(pl.col(f"{out}__idr"))
     )
-    return pl.when(reason.is_null()).then(id18).otherwise(NULL_STR), reason
+    lf = lf.with_columns(reason.alias(f"{out}__r"))
+    lf = lf.with_columns(
+        pl.when(pl.col(f"{out}__r").is_null()).then(pl.col(f"{out}__id")).otherwise(NULL_STR).alias(out)
+    )
+    return drop_temps(lf, out)
 
 
-def card_expr(
-    raw: pl.Expr, tag: pl.Expr | None, period_end: _dt.date | None
-) -> tuple[pl.Expr, pl.Expr]:
-    """(normalised 20-character card number, reason) of a disability card column."""
-    s = squeeze(raw).str.to_uppercase()
-    numeric = _is_numeric_cell(tag)
-    id18, id_reason = id_checks(s.str.slice(0, 18), period_end)
-    shape_ok = s.str.contains(r"^.{18}[1-7][1-4]$")
+def card_stage(
+    lf: pl.LazyFrame, raw: str, tag: str | None, period_end: _dt.date | None, out: str
+) -> pl.LazyFrame:
+    """Disability card column: adds `out` (20 characters, upper case) and `out__r` (reason)."""
+    lf = lf.with_columns(squeeze(pl.col(raw)).str.to_uppercase().alias(f"{out}__s"))
+    s = pl.col(f"{out}__s")
+    lf = lf.with_columns(s.str.slice(0, 18).alias(f"{out}__p"))
+    lf = _id_stage(lf, f"{out}__p", out, period_end)
+    numeric = _is_numeric_cell(pl.col(tag) if tag else None)
     reason = (
         pl.when(s == "")
         .then(pl.lit("id_missing"))
@@ -118,11 +140,13 @@ def card_expr(
         .then(pl.lit("id_mangled"))
         .when(s.str.contains(SCI_RE))
         .then(pl.lit("id_mangled"))
-        .when(~shape_ok)
+        .when(~s.str.contains(r"^.{18}[1-7][1-4]$"))
         .then(pl.lit("card_format"))
-        .otherwise(id_reason)
+        .otherwise(pl.col(f"{out}__idr"))
     )
-    return pl.when(reason.is_null()).then(s).otherwise(NULL_STR), reason
+    lf = lf.with_columns(reason.alias(f"{out}__r"))
+    lf = lf.with_columns(pl.when(pl.col(f"{out}__r").is_null()).then(s).otherwise(NULL_STR).alias(out))
+    return drop_temps(lf, out)
 
 
 def validate_person_ids(
@@ -138,10 +162,9 @@ def validate_person_ids(
     tag = None
     if tags is not None:
         df = df.with_columns(t=tags.cast(pl.String))
-        tag = pl.col("t")
-    norm, reason = person_id_expr(pl.col("v"), tag, period_end)
-    out = df.select(norm.alias("person_id"), reason.alias("reason"))
-    return out["person_id"], out["reason"]
+        tag = "t"
+    out = person_id_stage(df.lazy(), "v", tag, period_end, "pid").collect()
+    return out["pid"].rename("person_id"), out["pid__r"].rename("reason")
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -168,22 +191,21 @@ def _ymd(y: pl.Expr, m: pl.Expr, d: pl.Expr) -> pl.Expr:
     return (y + "-" + m.str.zfill(2) + "-" + d.str.zfill(2)).str.to_date("%Y-%m-%d", strict=False)
 
 
-def _text_date(s: pl.Expr) -> pl.Expr:
-    parts = []
-    for rx in _DATE_RES:
-        parts.append(_ymd(s.str.extract(rx, 1), s.str.extract(rx, 2), s.str.extract(rx, 3)))
-    return pl.coalesce(parts)
+def _groups(s: pl.Expr, rx: str, n: int) -> list[pl.Expr]:
+    g = s.str.extract_groups(rx)
+    return [g.struct.field(str(i)) for i in range(1, n + 1)]
 
 
-def date_value(raw: pl.Expr, tag: pl.Expr | None) -> pl.Expr:
-    """The date of a cell (null when unreadable): text forms of extracts.md, date cells, and in numeric
-    cells an 8-digit number date or a 1900-system Excel serial number."""
-    s = trim(nfkc(raw))
-    text_date = _text_date(s)
+def date_stage(lf: pl.LazyFrame, raw: str, tag: str | None, out: str) -> pl.LazyFrame:
+    """Adds `out`: the date of a cell (null when unreadable): text forms of extracts.md, date cells, and
+    in numeric cells an 8-digit number date or a 1900-system Excel serial number."""
+    lf = lf.with_columns(trim(nfkc(pl.col(raw))).alias(f"{out}__s"))
+    s = pl.col(f"{out}__s")
+    text_date = pl.coalesce([_ymd(*_groups(s, rx, 3)) for rx in _DATE_RES])
     if tag is None:
-        return text_date
-    num = s.cast(pl.Float64, strict=False)
-    serial = num.floor().cast(pl.Int64, strict=False)
+        return lf.with_columns(text_date.alias(out)).drop(f"{out}__s")
+    t = pl.col(tag)
+    serial = s.cast(pl.Float64, strict=False).floor().cast(pl.Int64, strict=False)
     # 1900 system: serial 1 = 1900-01-01; Excel's phantom 1900-02-29 is serial 60.
     from_serial = (
         pl.when((serial >= 1) & (serial < 60))
@@ -192,24 +214,58 @@ def date_value(raw: pl.Expr, tag: pl.Expr | None) -> pl.Expr:
         .then(pl.lit(_EXCEL_EPOCH) + pl.duration(days=serial))
         .otherwise(pl.lit(None, dtype=pl.Date))
     ).cast(pl.Date)
-    eight = s.str.contains(r"^[0-9]{8}$")
-    numeric_date = pl.when(eight).then(text_date).otherwise(from_serial)
-    return pl.when(tag == "n").then(numeric_date).otherwise(text_date)
+    numeric_date = pl.when(s.str.contains(r"^[0-9]{8}$")).then(text_date).otherwise(from_serial)
+    return lf.with_columns(pl.when(t == "n").then(numeric_date).otherwise(text_date).alias(out)).drop(f"{out}__s")
 
 
-def month_value(raw: pl.Expr, tag: pl.Expr | None) -> pl.Expr:
-    """`YYYY-MM` of a month cell (null when unreadable): month forms, or any date form (its month)."""
-    s = trim(nfkc(raw))
+def month_stage(lf: pl.LazyFrame, raw: str, tag: str | None, out: str) -> pl.LazyFrame:
+    """Adds `out`: `YYYY-MM` of a month cell (null when unreadable): month forms, or any date form."""
+    lf = date_stage(lf, raw, tag, f"{out}__d")
+    lf = lf.with_columns(trim(nfkc(pl.col(raw))).alias(f"{out}__s"))
+    s = pl.col(f"{out}__s")
     parts = []
     for rx in _MONTH_RES:
-        y, m = s.str.extract(rx, 1), s.str.extract(rx, 2)
+        y, m = _groups(s, rx, 2)
         ok = m.cast(pl.Int32, strict=False).is_between(1, 12)
         parts.append(pl.when(ok).then(y + "-" + m.str.zfill(2)).otherwise(NULL_STR))
     month = pl.coalesce(parts)
     if tag is not None:  # a numeric cell: 202603 as a number, else a date
+        month = pl.when((pl.col(tag) == "n") & ~s.str.contains(r"^[0-9]{6}$")).then(NULL_STR).otherwise(month)
+    return lf.with_columns(pl.coalesce([month, pl.col(f"{out}__d").dt.strftime("%Y-%m")]).alias(out)).drop(
+        f"{out}__s", f"{out}__d"
+    )
+
+
+def date_value(raw: pl.Expr, tag: pl.Expr | None) -> pl.Expr:
+    """Expression form of :func:`date_stage` (small inputs, tests)."""
+    s = trim(nfkc(raw))
+    text_date = pl.coalesce([_ymd(*_groups(s, rx, 3)) for rx in _DATE_RES])
+    if tag is None:
+        return text_date
+    serial = s.cast(pl.Float64, strict=False).floor().cast(pl.Int64, strict=False)
+    from_serial = (
+        pl.when((serial >= 1) & (serial < 60))
+        .then(pl.lit(_dt.date(1899, 12, 31)) + pl.duration(days=serial))
+        .when((serial > 60) & (serial <= 2958465))
+        .then(pl.lit(_EXCEL_EPOCH) + pl.duration(days=serial))
+        .otherwise(pl.lit(None, dtype=pl.Date))
+    ).cast(pl.Date)
+    numeric_date = pl.when(s.str.contains(r"^[0-9]{8}$")).then(text_date).otherwise(from_serial)
+    return pl.when(tag == "n").then(numeric_date).otherwise(text_date)
+
+
+def month_value(raw: pl.Expr, tag: pl.Expr | None) -> pl.Expr:
+    """Expression form of :func:`month_stage` (small inputs, tests)."""
+    s = trim(nfkc(raw))
+    parts = []
+    for rx in _MONTH_RES:
+        y, m = _groups(s, rx, 2)
+        ok = m.cast(pl.Int32, strict=False).is_between(1, 12)
+        parts.append(pl.when(ok).then(y + "-" + m.str.zfill(2)).otherwise(NULL_STR))
+    month = pl.coalesce(parts)
+    if tag is not None:
         month = pl.when((tag == "n") & ~s.str.contains(r"^[0-9]{6}$")).then(NULL_STR).otherwise(month)
-    d = date_value(raw, tag)
-    return pl.coalesce([month, d.dt.strftime("%Y-%m")])
+    return pl.coalesce([month, date_value(raw, tag).dt.strftime("%Y-%m")])
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -218,8 +274,40 @@ def month_value(raw: pl.Expr, tag: pl.Expr | None) -> pl.Expr:
 _MONEY_RE = r"^([-]?)¥?([-]?)([0-9]+)(?:\.([0-9]*))?$"
 
 
+def money_stage(lf: pl.LazyFrame, raw: str, out: str) -> pl.LazyFrame:
+    """Adds `out` (DECIMAL(14,2), rounded half up) and `out__r` (amount_format / amount_negative)."""
+    s = squeeze(pl.col(raw)).str.replace_all(",", "").str.replace(r"元$", "").str.replace_all("−", "-")
+    lf = lf.with_columns(s.str.extract_groups(_MONEY_RE).alias(f"{out}__g"))
+    g = pl.col(f"{out}__g")
+    neg = (g.struct.field("1") == "-") | (g.struct.field("2") == "-")
+    ip = g.struct.field("3")
+    fp = g.struct.field("4").fill_null("") + "000"
+    lf = lf.with_columns(
+        (ip.is_not_null() & (ip.str.strip_chars_start("0").str.len_chars() <= 12)).alias(f"{out}__ok"),
+        neg.fill_null(False).alias(f"{out}__neg"),
+        (
+            ip.str.slice(-13).cast(pl.Int64, strict=False) * 100
+            + fp.str.slice(0, 2).cast(pl.Int64, strict=False)
+            + (fp.str.slice(2, 1) >= "5").cast(pl.Int64)
+        ).alias(f"{out}__c"),
+    )
+    ok, neg, cents = pl.col(f"{out}__ok"), pl.col(f"{out}__neg"), pl.col(f"{out}__c")
+    negative = neg & (cents > 0)
+    text = (cents // 100).cast(pl.String) + "." + (cents % 100).cast(pl.String).str.zfill(2)
+    lf = lf.with_columns(
+        pl.when(ok & ~negative).then(text).otherwise(NULL_STR).cast(pl.Decimal(14, 2)).alias(out),
+        pl.when(~ok)
+        .then(pl.lit("amount_format"))
+        .when(negative)
+        .then(pl.lit("amount_negative"))
+        .otherwise(NULL_STR)
+        .alias(f"{out}__r"),
+    )
+    return drop_temps(lf, out)
+
+
 def money_expr(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """(DECIMAL(14,2) value, reason) of a money cell; empty handled by the caller."""
+    """Expression form of :func:`money_stage` (small inputs, tests)."""
     s = squeeze(raw).str.replace_all(",", "").str.replace(r"元$", "").str.replace_all("−", "-")
     neg = (s.str.extract(_MONEY_RE, 1) == "-") | (s.str.extract(_MONEY_RE, 2) == "-")
     ip = s.str.extract(_MONEY_RE, 3)

@@ -13,17 +13,8 @@ import polars as pl
 
 from pipelines.contract import tables as C
 from pipelines.ingest.discover import FoundFile
-from pipelines.ingest.normalise import (
-    NULL_STR,
-    card_expr,
-    date_value,
-    integer_expr,
-    money_expr,
-    month_value,
-    nfkc,
-    person_id_expr,
-    trim,
-)
+from pipelines.ingest import normalise as N
+from pipelines.ingest.normalise import NULL_STR, integer_expr, nfkc, trim
 from pipelines.ingest.read import Sheet, Unreadable, read_file
 from pipelines.ingest.regions import Regions
 
@@ -167,21 +158,17 @@ def process_file(found: FoundFile, dataset: Path, ctx: Context) -> FileResult:
     if table.name == "monitoring":
         rows = _match_regions(rows, colmap, ctx.regions)
 
-    typed, checks = _column_exprs(table, colmap, sheet, ctx)
-    rows = rows.with_columns(**typed)
-    rows = rows.with_columns(
-        [r.alias(f"__r{j}") for j, (_, r, _) in enumerate(checks)]
-    )
+    lf, checks = _validate_columns(rows.lazy(), table, colmap, sheet, ctx)
     rcols = [pl.col(f"__r{j}") for j in range(len(checks))]
-    rows = rows.with_columns(
+    rows = lf.with_columns(
         pl.coalesce(rcols).alias("__reason"),
         pl.coalesce(
-            [pl.when(rc.is_not_null()).then(pl.lit(h)).otherwise(NULL_STR) for rc, (h, _, _) in zip(rcols, checks)]
+            [pl.when(rc.is_not_null()).then(pl.lit(h)).otherwise(NULL_STR) for rc, (h, _) in zip(rcols, checks)]
         ).alias("__column"),
         pl.coalesce(
-            [pl.when(rc.is_not_null()).then(rv).otherwise(NULL_STR) for rc, (_, _, rv) in zip(rcols, checks)]
+            [pl.when(rc.is_not_null()).then(rv).otherwise(NULL_STR) for rc, (_, rv) in zip(rcols, checks)]
         ).alias("__raw_value"),
-    )
+    ).collect()
     bad = rows.filter(pl.col("__reason").is_not_null())
     names = _unique_names([str(h) for h in header_cells])
     quarantine = bad.select(
@@ -250,72 +237,83 @@ def _enum_map(col: C.Column) -> dict:
     return mapping
 
 
-def _column_exprs(table: C.Table, colmap: dict[str, int], sheet: Sheet, ctx: Context):
-    """Typed expressions by column name, and per contract column (header, reason expr, raw value expr)."""
-    typed: dict[str, pl.Expr] = {}
-    checks: list[tuple[str, pl.Expr, pl.Expr]] = []
+def _validate_columns(lf: pl.LazyFrame, table: C.Table, colmap: dict[str, int], sheet: Sheet, ctx: Context):
+    """Adds, per contract column j, the typed column (``Column.name``) and its reason column ``__r{j}``.
+    Returns the frame and, per contract column, (header, raw value expression for the quarantine)."""
+    checks: list[tuple[str, pl.Expr]] = []
     period_col = PERIOD_COLUMNS.get(table.name)
     villages = pl.Series(sorted(ctx.regions.villages), dtype=pl.String)
-    for col in table.columns:
+    for j, col in enumerate(table.columns):
         i = colmap[col.name]
-        raw = pl.col(f"c{i}")
-        tname = sheet.tag(i)
-        tag = pl.col(tname) if tname else None
+        raw_name = f"c{i}"
+        raw = pl.col(raw_name)
+        tag_name = sheet.tag(i)
+        rj = f"__r{j}"
+        name = col.name
         empty = trim(raw) == ""
         raw_value = raw
         k = col.kind
         if k == C.PERSON_ID:
-            v, r = person_id_expr(raw, tag, ctx.period_end)
+            lf = N.person_id_stage(lf, raw_name, tag_name, ctx.period_end, name).rename({f"{name}__r": rj})
         elif k == C.CARD_NO:
-            v, r = card_expr(raw, tag, ctx.period_end)
+            lf = N.card_stage(lf, raw_name, tag_name, ctx.period_end, name).rename({f"{name}__r": rj})
+        elif k == C.MONEY:
+            lf = N.money_stage(lf, raw_name, name).rename({f"{name}__r": rj})
         elif k in (C.TEXT, C.REGION_NAME):
-            v, r = trim(raw), NULL_STR
+            lf = lf.with_columns(trim(raw).alias(name), NULL_STR.alias(rj))
         elif k in (C.ENUM, C.BOOL):
-            mapping = _enum_map(col)
-            dtype = pl.Boolean if k == C.BOOL else (
-                pl.Int16 if col.name == "disability_grade" else pl.String)
-            v = trim(nfkc(raw)).replace_strict(mapping, default=None, return_dtype=dtype)
-            r = pl.when(v.is_null()).then(pl.lit("enum_value")).otherwise(NULL_STR)
+            dtype = pl.Boolean if k == C.BOOL else (pl.Int16 if name == "disability_grade" else pl.String)
+            lf = lf.with_columns(
+                trim(nfkc(raw)).replace_strict(_enum_map(col), default=None, return_dtype=dtype).alias(name)
+            )
+            lf = lf.with_columns(
+                pl.when(pl.col(name).is_null()).then(pl.lit("enum_value")).otherwise(NULL_STR).alias(rj)
+            )
         elif k == C.INTEGER:
             v, r = integer_expr(raw)
-        elif k == C.MONEY:
-            v, r = money_expr(raw)
-        elif k == C.DATE:
-            v = date_value(raw, tag)
+            lf = lf.with_columns(v.alias(name), r.alias(rj))
+        elif k in (C.DATE, C.MONTH):
+            if k == C.DATE:
+                lf = N.date_stage(lf, raw_name, tag_name, name)
+            else:
+                lf = N.month_stage(lf, raw_name, tag_name, name)
+            v = pl.col(name)
             r = pl.when(v.is_null()).then(pl.lit("date_format")).otherwise(NULL_STR)
-            if period_col == col.name:
-                r = pl.when(r.is_null() & ~v.is_between(pl.lit(ctx.period_start), pl.lit(ctx.period_end))).then(
-                    pl.lit("period_mismatch")).otherwise(r)
-        elif k == C.MONTH:
-            v = month_value(raw, tag)
-            r = pl.when(v.is_null()).then(pl.lit("date_format")).otherwise(NULL_STR)
-            if period_col == col.name:
-                r = pl.when(r.is_null() & (v != ctx.period)).then(pl.lit("period_mismatch")).otherwise(r)
+            if period_col == name and k == C.DATE:
+                r = pl.when(v.is_null()).then(pl.lit("date_format")).when(
+                    ~v.is_between(pl.lit(ctx.period_start), pl.lit(ctx.period_end))
+                ).then(pl.lit("period_mismatch")).otherwise(NULL_STR)
+            elif period_col == name:
+                r = pl.when(v.is_null()).then(pl.lit("date_format")).when(v != ctx.period).then(
+                    pl.lit("period_mismatch")).otherwise(NULL_STR)
+            lf = lf.with_columns(r.alias(rj))
         elif k == C.REGION_CODE:
-            v = trim(nfkc(raw))
-            r = pl.when(v.is_in(villages)).then(NULL_STR).otherwise(pl.lit("region_unknown"))
+            lf = lf.with_columns(trim(nfkc(raw)).alias(name))
+            lf = lf.with_columns(
+                pl.when(pl.col(name).is_in(villages.implode())).then(NULL_STR).otherwise(
+                    pl.lit("region_unknown")).alias(rj)
+            )
         else:  # pragma: no cover - a new kind in the contract
             raise ValueError(f"unknown column kind {k!r}")
 
+        r = pl.col(rj)
         if col.kind == C.REGION_NAME and col.level == "village":
             # region matching is placed at the village column, after the three value_missing checks
-            level_raw = pl.when(pl.col("__mlevel") == 0).then(pl.col(f"c{colmap['county_name']}")).when(
-                pl.col("__mlevel") == 1).then(pl.col(f"c{colmap['township_name']}")).otherwise(raw)
             r = pl.col("__mreason")
+            level_raw = (
+                pl.when(pl.col("__mlevel") == 0).then(pl.col(f"c{colmap['county_name']}"))
+                .when(pl.col("__mlevel") == 1).then(pl.col(f"c{colmap['township_name']}"))
+                .otherwise(raw)
+            )
             raw_value = pl.when(empty).then(raw).otherwise(level_raw)
-
         if col.required:
             missing = "id_missing" if k in ID_KINDS else "value_missing"
             r = pl.when(empty).then(pl.lit(missing)).otherwise(r)
-            v = pl.when(empty).then(None).otherwise(v)
-        elif col.name == "eliminated_date":
-            elim = typed["risk_eliminated"]
-            r = pl.when(empty & (elim == True)).then(pl.lit("value_missing")).when(empty).then(  # noqa: E712
-                NULL_STR).otherwise(r)
-            v = pl.when(empty).then(None).otherwise(v)
+        elif name == "eliminated_date":
+            r = pl.when(empty & pl.col("risk_eliminated").fill_null(False)).then(pl.lit("value_missing")).when(
+                empty).then(NULL_STR).otherwise(r)
         else:
             r = pl.when(empty).then(NULL_STR).otherwise(r)
-            v = pl.when(empty).then(None).otherwise(v)
-        typed[col.name] = v
-        checks.append((col.header, r, raw_value))
-    return {n: e for n, e in typed.items()}, checks
+        lf = lf.with_columns(r.alias(rj), pl.when(empty).then(None).otherwise(pl.col(name)).alias(name))
+        checks.append((col.header, raw_value))
+    return lf, checks
