@@ -100,7 +100,7 @@ def build_background(w: World, cfg: DemoPreset, scale: float, progress) -> dict:
 
     # ---------------------------------------------------------------- dibao households
     n0 = S(cfg.dibao_households)
-    n = n0 + S(cfg.dibao_entries_per_month) * max(P - 1, 1)
+    n = n0 + S(cfg.dibao_entries_per_month) * (P - 1)
     s, e, until = spells(rng, n, P, n0, cfg.dibao_exit_hazard)
     vil = w.pick_villages(n, urban_weight=1.3)
     sizes = draw_sizes(rng, n, DIBAO_SIZES)
@@ -157,7 +157,7 @@ def build_background(w: World, cfg: DemoPreset, scale: float, progress) -> dict:
 
     # ---------------------------------------------------------------- tekun persons
     n0 = S(cfg.tekun_persons)
-    n = n0 + S(cfg.tekun_entries_per_month) * max(P - 1, 1)
+    n = n0 + S(cfg.tekun_entries_per_month) * (P - 1)
     s, e, until = spells(rng, n, P, n0, cfg.tekun_exit_hazard, linger=(1, 3))
     vil = w.pick_villages(n, urban_weight=0.6)
     old = rng.random(n) < 0.8
@@ -202,7 +202,7 @@ def build_background(w: World, cfg: DemoPreset, scale: float, progress) -> dict:
 
     # ---------------------------------------------------------------- near-dibao register
     n0 = S(cfg.near_dibao_households)
-    n = n0 + S(cfg.near_dibao_entries_per_month) * max(P - 1, 1)
+    n = n0 + S(cfg.near_dibao_entries_per_month) * (P - 1)
     s, e, until = spells(rng, n, P, n0, 0.01, linger=(0, 0))
     vil = w.pick_villages(n)
     sizes = draw_sizes(rng, n, NEAR_SIZES)
@@ -265,7 +265,7 @@ def build_monitoring(w: World, cfg: DemoPreset, scale: float, state: dict):
     k_t = min(len(cand_t), int(n_new0 * 0.03))
     pick_t = np.sort(rng.choice(cand_t, k_t, replace=False))
     n_own0 = n_new0 - k_d - k_t
-    n_own = n_own0 + int(round(cfg.monitoring_entries_per_month * scale)) * max(P - 1, 1)
+    n_own = n_own0 + int(round(cfg.monitoring_entries_per_month * scale)) * (P - 1)
     vil = w.pick_villages(n_own, rural_only=True)
     sizes = draw_sizes(rng, n_own, MON_SIZES)
     own = make_members(rng, w.ids, sizes, rng.uniform(30, 75, n_own), vil["county6"].to_numpy(), w.ref)
@@ -297,6 +297,10 @@ def build_monitoring(w: World, cfg: DemoPreset, scale: float, state: dict):
     elim0 = (s < 0) & (rng.random(n) < 0.5)
     elim_p = np.where(elim0, -1, np.where(rng.random(n) < 0.03 * P, rng.integers(0, P, n), NEVER))
     elim_p = np.where((elim_p >= 0) & (elim_p <= s), NEVER, elim_p)
+    # a few households whose risk returns after it was eliminated (W06 in the background)
+    ret_from = np.maximum(elim_p, 0) + 1
+    ret_p = np.where((elim_p < NEVER) & (rng.random(n) < 0.05) & (ret_from < P),
+                     ret_from + (rng.random(n) * np.maximum(P - ret_from, 1)).astype(np.int64), NEVER)
     elim_date = np.where(elim_p < 0, ident + ((first - 1 - ident).astype(np.int64) * rng.random(n)).astype(np.int64),
                          np.array(w.ends + [w.ends[-1]])[np.clip(elim_p, 0, P)] - rng.integers(0, 25, n))
     low = covered | (rng.random(n) < 0.0)
@@ -311,7 +315,7 @@ def build_monitoring(w: World, cfg: DemoPreset, scale: float, state: dict):
     state["monitoring"] = dict(mem=mem, n=n, s=s, mtype=mtype, ident=ident, region=region)
     for p in range(P):
         vis = s <= p
-        eliminated = elim_p <= p
+        eliminated = (elim_p <= p) & (p < ret_p)
         inc = base * np.where(p >= jan, growth, 1.0)
         inc = np.where(eliminated & (elim_p >= 0), inc * 1.08, inc)
         income = (inc * 100).astype(np.int64) // 100 * 100
@@ -370,7 +374,7 @@ def build_disability(w: World, cfg: DemoPreset, scale: float, state: dict):
     first = np.datetime64(w.periods[0]).astype("datetime64[D]")
     lo = np.maximum(birth + 365, np.datetime64("2008-01-01"))
     issue = random_dates(rng, lo, first - 1, n)
-    new = (rng.random(n) < 0.05) & (src == 2)
+    new = (rng.random(n) < 0.05) & (src == 2) & (P > 1)
     vf = np.where(new, rng.integers(1, max(2, P), n), -1)
     issue = np.where(new, np.array(w.ends)[np.maximum(vf, 0)] - rng.integers(0, 27, n), issue)
     cancel = np.where((src == 2) & (rng.random(n) < 0.03), rng.integers(0, P, n), NEVER)

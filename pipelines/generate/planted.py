@@ -14,9 +14,6 @@ import polars as pl
 
 from .population import make_members
 
-PLANTED_KEY0 = 10**9
-
-
 def _d(x) -> dt.date:
     return np.datetime64(x, "D").astype(object)
 
@@ -27,11 +24,11 @@ class Planter:
         self.rng = w.rng
         self.P = len(w.periods)
         self.rows: dict[str, list[dict]] = {}
-        self.key = PLANTED_KEY0
         v = w.vil
         self.rural = v.filter(~pl.col("urban"))
         self.urban = v.filter(pl.col("urban"))
         self.ref_no = 0
+        self.base = np.datetime64(w.periods[0], "M").astype("datetime64[D]")  # fixed dates lie before it
 
     # ------------------------------------------------------------------ helpers
     def ok(self, *idx) -> list[int]:
@@ -51,8 +48,8 @@ class Planter:
         return m.sort("pos").to_dicts()
 
     def next_key(self) -> int:
-        self.key += 1
-        return self.key
+        """A household key from the world's counter: household numbers never collide with the background."""
+        return int(self.w.hh_keys(1)[0])
 
     def emit(self, table: str, p: int, rows: list[dict], key: int | None = None):
         key = self.next_key() if key is None else key
@@ -80,7 +77,7 @@ class Planter:
         covered = covered or [True] * len(ppl)
         relations = relations or [m["relation"] for m in ppl]
         size = size if size is not None else sum(covered)
-        hid = f"{vil['region_code']}9{key % 10000:04d}"
+        hid = f"{vil['region_code']}{key:05d}"
         for p in periods:
             s = self.std(vil, p)
             inc = income(p, s, size) if income else s * 40 // 100 // 100 * 100
@@ -88,7 +85,7 @@ class Planter:
             rows = [dict(region_code=vil["region_code"], household_id=hid, name=m["name"], person_id=m["person_id"],
                          relation=rel, is_covered=c, dibao_category="urban" if vil["urban"] else "rural",
                          household_size=size, monthly_income_per_capita=inc, monthly_benefit=ben,
-                         approval_date=_d("2023-06-15"), status=status(p))
+                         approval_date=_d(self.base - 503), status=status(p))
                     for m, c, rel in zip(ppl, covered, relations)]
             self.emit("dibao", p, rows, key)
         return hid
@@ -102,14 +99,15 @@ class Planter:
             self.emit("tekun", p, [dict(region_code=vil["region_code"], name=person["name"],
                                         person_id=person["person_id"], care_mode=care_mode, self_care=self_care,
                                         monthly_basic_living=basic, monthly_care_fee=fee,
-                                        has_care_agreement=agreement(p), recognition_date=_d("2022-03-10"),
+                                        has_care_agreement=agreement(p), recognition_date=_d(self.base - 911),
                                         status=status(p))], key)
 
-    def monitoring(self, ppl, vil, periods, *, mtype="unstable_lifted", cause="illness", ident="2023-04-12",
+    def monitoring(self, ppl, vil, periods, *, mtype="unstable_lifted", cause="illness", ident=None,
                    eliminated=lambda p: False, elim_date=None, income=lambda p: 1500000, relations=None):
         key = self.next_key()
+        ident = ident or str(self.base - 569)
         relations = relations or [m["relation"] for m in ppl]
-        hid = f"{vil['region_code'][:9]}M9{key % 100000:05d}"
+        hid = f"{vil['region_code'][:9]}M{key:06d}"
         for p in periods:
             el = eliminated(p)
             rows = [dict(county_name=vil["county_name"], township_name=vil["township_name"],
@@ -123,11 +121,11 @@ class Planter:
     def near(self, ppl, vil, periods, *, income, family_type="near_dibao", relations=None):
         key = self.next_key()
         relations = relations or [m["relation"] for m in ppl]
-        hid = f"{vil['region_code']}B9{key % 10000:04d}"
+        hid = f"{vil['region_code']}B{key:05d}"
         for p in periods:
             rows = [dict(region_code=vil["region_code"], household_id=hid, name=m["name"], person_id=m["person_id"],
                          relation=rel, family_type=family_type, monthly_income_per_capita=int(income(p)),
-                         recognition_date=_d("2024-09-20")) for m, rel in zip(ppl, relations)]
+                         recognition_date=_d(self.base - 421)) for m, rel in zip(ppl, relations)]
             self.emit("near_dibao", p, rows, key)
 
     def card(self, person, vil, periods, grade, dtype="physical", status=lambda p: "valid"):
@@ -137,7 +135,7 @@ class Planter:
             self.emit("disability_cards", p, [dict(
                 region_code=vil["region_code"], name=person["name"],
                 disability_card_no=f"{person['person_id']}{digit}{grade}", disability_type=dtype,
-                disability_grade=grade, issue_date=_d("2019-05-20"), card_status=status(p),
+                disability_grade=grade, issue_date=_d(self.base - 1290), card_status=status(p),
                 person_id=person["person_id"])], key)
 
     def subsidy(self, person, vil, p, typ, amount=None, n=1):

@@ -36,7 +36,7 @@ def w01(pt):
     # near-miss: below, but the risk is eliminated
     v = pt.village()
     pt.monitoring(pt.people(2, v), v, _all(pt), income=lambda p: 600000, eliminated=lambda p: True,
-                  elim_date=lambda p: "2025-06-30")
+                  elim_date=lambda p: str(pt.base - 123))
     # fires: a household without a head (subject: the smallest person id)
     v = pt.village()
     ppl = pt.people(3, v)
@@ -164,7 +164,7 @@ def w06(pt):
     P = pt.P
     inc = lambda p: 1800000  # noqa: E731
     v = pt.village()
-    pt.monitoring(pt.people(3, v), v, _all(pt), eliminated=lambda p: p <= 2, elim_date=lambda p: "2025-10-20",
+    pt.monitoring(pt.people(3, v), v, _all(pt), eliminated=lambda p: p <= 2, elim_date=lambda p: str(pt.base - 11),
                   income=inc)  # fires at 3
     v = pt.village()
     e = str(pt.end(min(3, P - 1)) - 5)

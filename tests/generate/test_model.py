@@ -199,3 +199,23 @@ def test_report_2021_counts(report):
     st = report.seeds["assistance_standards"]
     assert (st["dibao_rural"].cast(pl.Float64) == 657).all() and (st["tekun_basic"].cast(pl.Float64) == 854).all()
     assert 500_000 <= sum(len(df) for df in r.values()) <= 800_000
+
+
+def test_payment_references_unique(demo, report):
+    for ds in (demo, report):
+        for t in ("temporary_assistance", "disability_subsidies"):
+            df = ds.records[t]
+            assert df["payment_reference"].n_unique() == df.height, t
+            if t == "temporary_assistance":
+                # the payment date lies within the period
+                assert (df["payment_date"].dt.strftime("%Y-%m") == df["period"]).all()
+            else:
+                assert (df["payment_month"] == df["period"]).all()
+
+
+def test_household_numbers_do_not_collide(demo):
+    for t in ("dibao", "near_dibao", "monitoring"):
+        df = demo.records[t].filter(~pl.col("_planted"))
+        key = "region_code"
+        g = df.group_by("period", "household_id").agg(pl.col(key).n_unique())
+        assert g.filter(pl.col(key) > 1).height == 0, t
