@@ -1,4 +1,4 @@
-"""The one Dagster Definitions object of SafetyNet (`dagster dev` and `safetynet run` load it)."""
+"""The one Dagster Definitions of SafetyNet (`dagster dev` and `safetynet run` load it)."""
 
 import dagster as dg
 
@@ -7,10 +7,17 @@ from pipelines.assets.resources import Warehouse
 from pipelines.orchestration.jobs import INGEST_JOB
 from pipelines.settings import Locations
 
-defs = dg.Definitions(
-    assets=RAW_ASSETS,
-    jobs=[INGEST_JOB],
-    resources={"warehouse": Warehouse.from_locations(Locations.from_env())},
-    # Every asset writes the one working DuckDB file: run them one after another in one process.
-    executor=dg.in_process_executor,
-)
+
+def build_definitions(locations: Locations) -> dg.Definitions:
+    """The definitions bound to one dataset and warehouse (`safetynet run --data --warehouse`)."""
+    return dg.Definitions(
+        assets=RAW_ASSETS,
+        jobs=[INGEST_JOB],
+        resources={"warehouse": Warehouse.from_locations(locations)},
+        # Every asset writes the one working DuckDB file: run them one after another in one process.
+        executor=dg.in_process_executor,
+    )
+
+
+# `dagster dev` reads SAFETYNET_DATA and SAFETYNET_WAREHOUSE (the Makefile's `dagster` target sets them).
+defs = build_definitions(Locations.from_env())

@@ -35,9 +35,9 @@ def _raw_asset(table: Table) -> dg.AssetsDefinition:
         fp = fingerprint(dataset, paths)
         with warehouse.connect() as con:
             result = ingest_table_period(
-                con, dataset, table.name, period, run_id=context.run_id, discovery=discovery
+                con, dataset, table.name, period, run_id=context.run.run_id, discovery=discovery
             )
-            record_ingested(con, table.name, period, fp, context.run_id)
+            record_ingested(con, table.name, period, fp, context.run.run_id)
         files = result.files
         if not files:
             context.log.warning(f"{table.name} {period}: no file on disk for this table")

@@ -35,7 +35,7 @@ def ingested(dirty_dataset, tmp_path_factory):
 
 def _query(locations: Locations, sql: str) -> pl.DataFrame:
     with duckdb.connect(str(locations.duckdb_path), read_only=True) as con:
-        return con.execute(sql).pl()
+        return con.sql(sql).pl()
 
 
 @pytest.mark.parametrize("table", list(TABLES))
