@@ -45,6 +45,19 @@ class FileSpec:
     encoding: str = "utf-8"
     crlf: bool = False
     rows: list = field(default_factory=list)  # indices into the rendered frame, in file order
+    inserts: list = field(default_factory=list)  # (position, index) of added rows, merged by finish()
+
+    def finish(self) -> None:
+        if self.inserts:
+            at: dict[int, list] = {}
+            for pos, gi in self.inserts:
+                at.setdefault(pos, []).append(gi)
+            rows = []
+            for k, gi in enumerate(self.rows + [None]):
+                rows.extend(at.get(k, ()))
+                if gi is not None:
+                    rows.append(gi)
+            self.rows, self.inserts = rows, []
 
 
 def _ext(fmt: str, rng) -> str:
@@ -54,10 +67,10 @@ def _ext(fmt: str, rng) -> str:
 
 def _pick_format(n: int, rng) -> str:
     r = rng.random()
-    if n > 60000:
+    if n > 30000:  # very large: CSV (xlsxwriter costs about 15 µs a cell)
         return "csv"
-    if n > 15000:
-        return "xlsx" if r < 0.25 else "csv"
+    if n > 10000:
+        return "xlsx" if r < 0.3 else "csv"
     if n < 3000 and r < 0.2:
         return "xls"
     return "xlsx" if r < 0.6 else "csv"
@@ -102,11 +115,11 @@ def write_table_period(ctx: Ctx, table: Table, period: str, df: pl.DataFrame, tw
         sizes[c] += 1
     by_county = plan_files(table, counties, sizes, rng, vary)
     files = list(dict.fromkeys(by_county.values()))
-    if vary:
-        _twist(files, twist, rng)
     file_of = [by_county[c] for c in county]
     for i, f in enumerate(file_of):
         f.rows.append(i)
+    if vary:
+        _twist(files, twist, rng)
 
     # ---- extra rows: duplicates and broken copies; defects on real rows -------------------------
     extra_base: list[int] = []  # base real row of each extra row
@@ -130,8 +143,13 @@ def write_table_period(ctx: Ctx, table: Table, period: str, df: pl.DataFrame, tw
                 v = str(v)
             cells[name][gi] = v
 
-    # monitoring names load as written, trimmed (the match yields region_code)
+    # monitoring names load as written, trimmed (the match yields region_code); a duplicate spells them
+    # as its original does
     names = [c.name for c in table.columns if c.kind == REGION_NAME]
+    for k, base in enumerate(extra_base):
+        if n + k not in defects:
+            for nm in names:
+                cells[nm][n + k] = cells[nm][base]
     if names:
         frame = frame.with_columns([pl.Series(nm, [_trim(v) for v in cells[nm]], dtype=pl.String) for nm in names])
 
@@ -230,7 +248,7 @@ def _plan_dirt(ctx, table, period, df, files, file_of, free, extra_base, defects
         gi = n + len(extra_base)
         extra_base.append(base)
         f = f or file_of[base]
-        f.rows.insert(int(rng.integers(len(f.rows) + 1)), gi)
+        f.inserts.append((int(rng.integers(len(f.rows) + 1)), gi))
         return gi
 
     n_multi = max(1, len(order) // 12)
@@ -283,6 +301,8 @@ def _plan_dirt(ctx, table, period, df, files, file_of, free, extra_base, defects
         elif rng.random() < 0.4:
             target = files[int(rng.integers(len(files)))]
         add_extra(base, target)
+    for f in files:
+        f.finish()
 
 
 def _twist(files: list[FileSpec], twist: dict, rng) -> None:
@@ -352,6 +372,7 @@ def _write_file(ctx, table, period, path, f: FileSpec, cells, vary, src_row) -> 
     sheet.append(headers)
     kinds.append("header")
     data_pos: list[tuple[int, int]] = []  # (frame index, sheet index)
+    multiline: set[int] = set()  # sheet rows that may hold a line break (titles, header, 备注)
     n_blank = int(rng.integers(0, 4)) if vary else 0
     blank_at = set(rng.integers(0, max(1, len(f.rows)), n_blank).tolist()) if vary else set()
     columns = [cells[nm] if nm in cells else None for nm in names]
@@ -365,7 +386,11 @@ def _write_file(ctx, table, period, path, f: FileSpec, cells, vary, src_row) -> 
             if nm == "_seq":
                 row.append(str(k + 1) if is_csv else k + 1)
             elif nm == "_note":
-                row.append("已核实\n待复查" if is_csv and rng.random() < 0.01 else "")
+                if is_csv and rng.random() < 0.01:
+                    row.append("已核实\n待复查")
+                    multiline.add(len(sheet))
+                else:
+                    row.append("")
             else:
                 row.append(columns[j][gi])
         data_pos.append((gi, len(sheet)))
@@ -387,9 +412,11 @@ def _write_file(ctx, table, period, path, f: FileSpec, cells, vary, src_row) -> 
     # row numbers
     numbers = []
     line = 1
-    for row in sheet:
+    hdr = kinds.index("header")
+    multiline.update(range(hdr + 1))
+    for si, row in enumerate(sheet):
         numbers.append(line)
-        line += formats.csv_lines(row) if is_csv else 1
+        line += formats.csv_lines(row) if is_csv and si in multiline else 1
     for gi, si in data_pos:
         src_row[gi] = numbers[si]
     last = max((i for i, k in enumerate(kinds) if k in ("data", "footer")), default=kinds.index("header"))
