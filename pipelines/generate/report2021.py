@@ -11,11 +11,11 @@ import polars as pl
 
 from pipelines.contract.tables import TABLES
 
-from .demo import DIS_TYPES, LIVING, NURSING, REASONS, RISK, World, isin
+from .demo import DIS_TYPES, LIVING, NURSING, REASONS, RISK, World
 from .model import Dataset, finalize
 from .population import draw_sizes, make_members, make_persons, random_dates
 from .presets import ReportPreset
-from .seeds import COUNTIES, build_seeds
+from .seeds import build_seeds
 
 COVERED_SIZES = {1: 0.47, 2: 0.31, 3: 0.13, 4: 0.06, 5: 0.02, 6: 0.01}
 
