@@ -127,8 +127,11 @@ def write_table_period(ctx: Ctx, table: Table, period: str, df: pl.DataFrame, tw
     planted = df["_planted"].to_numpy() if "_planted" in df.columns else np.zeros(n, bool)
     free = _free_rows(table, df, planted, ctx.planted_ids.get(period, set()))
     if vary and n:
-        _plan_dirt(ctx, table, period, df, files, file_of, free, extra_base, defects, rng)
+        invented = _plan_dirt(ctx, table, period, df, files, file_of, free, extra_base, defects, rng)
+    else:
+        invented = {}
     frame = df if not extra_base else pl.concat([df, df.select(pl.all().gather(extra_base))])
+    frame = _override(frame, invented)
     _natural_defects(ctx, table, frame, defects)
     excel = np.zeros(frame.height, bool)
     for f in files:
@@ -235,8 +238,10 @@ def _free_rows(table: Table, df: pl.DataFrame, planted: np.ndarray, planted_ids:
     return np.nonzero(ok)[0]
 
 
-def _plan_dirt(ctx, table, period, df, files, file_of, free, extra_base, defects, rng):
+def _plan_dirt(ctx, table, period, df, files, file_of, free, extra_base, defects, rng) -> dict:
+    """Defects and duplicates; returns the added rows given an invented person {index: {column: value}}."""
     n = df.height
+    invented: dict[int, dict] = {}
     reasons = dirt.reasons_for(table)
     k = max(len(reasons) + 2, int(round(ctx.dirty * n)))
     order = list(rng.permutation(reasons)) + list(rng.choice(reasons, size=max(0, k - len(reasons))))
@@ -285,6 +290,9 @@ def _plan_dirt(ctx, table, period, df, files, file_of, free, extra_base, defects
             gi = base
         else:
             gi = add_extra(base)
+            idc = next(c for c in table.columns if c.kind in (PERSON_ID, CARD_NO))
+            if idc.name not in raw and "name" not in raw and rng.random() < 0.3:
+                invented[gi] = _invented_person(table, row, period, rng)
         defects[gi] = (reason, col.header, raw)
     # exact duplicates: the same row again, in another file of the table and period where there is one
     n_dup = max(2, int(round(ctx.dirty * n / 3)))
@@ -303,6 +311,33 @@ def _plan_dirt(ctx, table, period, df, files, file_of, free, extra_base, defects
         add_extra(base, target)
     for f in files:
         f.finish()
+    return invented
+
+
+def _invented_person(table: Table, row: dict, period: str, rng) -> dict:
+    """A person who is on no roll: a valid id of the row's county and a made-up name."""
+    idc = next(c for c in table.columns if c.kind in (PERSON_ID, CARD_NO))
+    born = dt.date(1940, 1, 1) + dt.timedelta(days=int(rng.integers(0, 365 * 60)))
+    body = f"{row['region_code'][:6]}{born:%Y%m%d}{int(rng.integers(0, 1000)):03d}"
+    pid = body + dirt.check_char(body)
+    out = {"name": (row.get("name") or "王")[:1] + "某某", idc.name: pid + row[idc.name][18:]}
+    if idc.kind == CARD_NO and "person_id" in row:
+        out["person_id"] = pid
+    return out
+
+
+def _override(frame: pl.DataFrame, values: dict[int, dict]) -> pl.DataFrame:
+    if not values:
+        return frame
+    cols = {c for v in values.values() for c in v}
+    new = []
+    for c in sorted(cols):
+        vals = frame[c].to_list()
+        for i, v in values.items():
+            if c in v:
+                vals[i] = v[c]
+        new.append(pl.Series(c, vals, dtype=frame.schema[c]))
+    return frame.with_columns(new)
 
 
 def _twist(files: list[FileSpec], twist: dict, rng) -> None:
