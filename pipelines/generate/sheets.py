@@ -1,0 +1,143 @@
+"""The layout of one file: title rows, the header (aliases, shuffled columns, extra columns), data
+rows with blank rows, footer rows; the row number of every data row; the rejected and stray files."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from pipelines.contract.tables import SOURCES, TABLES
+from pipelines.generate import formats
+
+FOOTERS = ("合计", "总计：{n}人", "小计", "制表人：王某", "审核人：李某", "填报日期：{d}", "制表：{d}")
+
+
+def write_file(ctx, table, period, path, f, cells, vary, src_row) -> dict:
+    """Writes one file of a table and period; sets `src_row` of its rows; returns its row counts."""
+    rng = ctx.rng
+    cols = list(table.columns)
+    headers = [formats.render_header(c, rng, vary) for c in cols]
+    names = [c.name for c in cols]
+    if vary and rng.random() < 0.3:
+        perm = rng.permutation(len(cols)).tolist()
+        headers, names = [headers[i] for i in perm], [names[i] for i in perm]
+    extras = []
+    if vary and rng.random() < 0.35:
+        extras = [str(x) for x in rng.choice(["序号", "备注"], size=int(rng.integers(1, 3)), replace=False)]
+    if "序号" in extras:
+        headers, names = ["序号", *headers], ["_seq", *names]
+    if "备注" in extras:
+        headers, names = [*headers, "备注"], [*names, "_note"]
+    width = len(headers)
+    is_csv = f.fmt == "csv"
+    n_title = int(rng.integers(0, 6)) if vary else int(rng.integers(0, 2))
+    titles = [table.title + f"（{period[:4]}年{int(period[5:])}月）", f"统计期：{period}", "", "金额单位：元",
+              "数据来源：业务系统导出"]
+    sheet: list[list] = []
+    kinds: list[str] = []
+    for t in titles[:n_title]:
+        sheet.append([t] + [""] * (width - 1) if is_csv else [t])
+        kinds.append("title")
+    sheet.append(headers)
+    kinds.append("header")
+    data_pos: list[tuple[int, int]] = []  # (frame index, sheet index)
+    multiline: set[int] = set()  # sheet rows that may hold a line break (titles, header, 备注)
+    n_blank = int(rng.integers(0, 4)) if vary else 0
+    blank_at = set(rng.integers(0, max(1, len(f.rows)), n_blank).tolist()) if vary else set()
+    columns = [cells[nm] if nm in cells else None for nm in names]
+    id_j = next(j for j, nm in enumerate(names) if nm in ("person_id", "disability_card_no"))
+    for k, gi in enumerate(f.rows):
+        if k in blank_at:
+            sheet.append([""] * width if is_csv else [])
+            kinds.append("blank")
+        row = []
+        for j, nm in enumerate(names):
+            if nm == "_seq":
+                row.append(str(k + 1) if is_csv else k + 1)
+            elif nm == "_note":
+                if is_csv and rng.random() < 0.01:
+                    row.append("已核实\n待复查")
+                    multiline.add(len(sheet))
+                else:
+                    row.append("")
+            else:
+                row.append(columns[j][gi])
+        data_pos.append((gi, len(sheet)))
+        sheet.append(row)
+        kinds.append("data")
+    if vary and rng.random() < 0.7:
+        if rng.random() < 0.5:
+            sheet.append([""] * width if is_csv else [])
+            kinds.append("blank")
+        for t in rng.choice(FOOTERS, size=int(rng.integers(1, 4)), replace=False):
+            row = [""] * width
+            pos = 0 if id_j != 0 else 1
+            row[pos] = str(t).format(n=len(f.rows), d=f"{period}-28")
+            sheet.append(row)
+            kinds.append("footer")
+    if is_csv and vary and rng.random() < 0.3:
+        sheet.append([""] * width)
+        kinds.append("blank")  # trailing: not counted
+    # row numbers
+    numbers = []
+    line = 1
+    hdr = kinds.index("header")
+    multiline.update(range(hdr + 1))
+    for si, row in enumerate(sheet):
+        numbers.append(line)
+        line += formats.csv_lines(row) if is_csv and si in multiline else 1
+    for gi, si in data_pos:
+        src_row[gi] = numbers[si]
+    last = max((i for i, k in enumerate(kinds) if k in ("data", "footer")), default=kinds.index("header"))
+    hdr = kinds.index("header")
+    fb = sum(1 for k in kinds[hdr + 1: last + 1] if k in ("blank", "footer"))
+    if is_csv:
+        formats.write_csv(path, sheet, f.encoding, f.crlf)
+    elif f.fmt == "xls":
+        formats.write_xls(path, sheet, table.title)
+    else:
+        formats.write_xlsx(str(path), sheet, table.title, len(sheet) > 5000)
+    return {"rows_read": last - hdr, "rows_footer_blank": fb, "_rows": len(f.rows)}
+
+
+def write_oddities(ctx, period: str, samples: dict[str, pl.DataFrame]) -> None:
+    """Files rejected whole (missing_columns, file_unreadable ×3) and files that belong to no table."""
+    rng = ctx.rng
+    names = sorted(samples)
+    picks = [names[int(i)] for i in rng.choice(len(names), size=4, replace=len(names) < 4)]
+    kinds = [("missing_columns", "补报", "xlsx"), ("file_unreadable", "损坏", "xlsx"),
+             ("file_unreadable", "空", "csv"), ("file_unreadable", "异常", "xls")]
+    for tname, (reason, tag, ext) in zip(picks, kinds):
+        table = next(t for t in TABLES.values() if t.name == tname)
+        folder = ctx.out / "raw" / table.source / period
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"{table.name}_{tag}.{ext}"
+        df = samples[tname].head(5)
+        headers = [c.header for c in table.columns]
+        sheet = [headers] + [[formats.plain(c, df[c.name]).to_list()[i] for c in table.columns]
+                             for i in range(df.height)]
+        raw_value = None
+        if reason == "missing_columns":
+            drop = int(rng.integers(len(headers)))
+            raw_value = headers[drop]
+            sheet = [[v for j, v in enumerate(r) if j != drop] for r in sheet]
+            formats.write_xlsx(str(folder / name), [[table.title]] + sheet, table.title, False)
+        elif tag == "损坏":
+            (folder / name).write_bytes(formats.truncated_xlsx(sheet))
+        elif tag == "空":
+            (folder / name).write_bytes(b"")
+        else:
+            (folder / name).write_bytes(formats.garbage(rng))
+        rel = f"raw/{table.source}/{period}/{name}"
+        ctx.files.append({"period": period, "source": table.source, "table_name": table.name, "file": rel,
+                          "status": "rejected", "rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0,
+                          "rows_duplicate": 0, "rows_footer_blank": 0})
+        ctx.quarantine.append({"period": period, "source": table.source, "table_name": table.name, "file": rel,
+                               "row_number": None, "reason": reason, "column_name": None,
+                               "_raw_value": raw_value})
+    for src in SOURCES:
+        folder = ctx.out / "raw" / src / period
+        folder.mkdir(parents=True, exist_ok=True)
+        if rng.random() < 0.5:
+            (folder / "readme.txt").write_text("本目录为业务系统导出数据，请勿修改。\n", encoding="utf-8")
+        if rng.random() < 0.3:
+            (folder / "说明.docx").write_bytes(b"PK\x03\x04" + formats.garbage(rng, 200))
