@@ -216,6 +216,7 @@ def write_xlsx(path_or_buf, sheet: list[list], title: str, constant_memory: bool
     wb = xlsxwriter.Workbook(path_or_buf, {"constant_memory": constant_memory, "strings_to_numbers": False,
                                            "strings_to_formulas": False, "strings_to_urls": False,
                                            "in_memory": not constant_memory})
+    wb.set_properties({"created": dt.datetime(2020, 1, 1)})  # same bytes for the same seed
     ws = wb.add_worksheet(title[:31])
     dfmt = wb.add_format({"num_format": "yyyy-mm-dd"})
     tfmt = wb.add_format({"num_format": "yyyy-mm-dd hh:mm"})
