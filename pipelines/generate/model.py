@@ -56,6 +56,9 @@ def _cast(name: str, dtype: pl.DataType, src: pl.DataType) -> pl.Expr:
         return c.cast(dtype)
     if dtype == pl.Date:
         return c.cast(pl.Date)
+    if dtype == pl.String:  # an empty value is null, as it loads
+        c = c.cast(pl.String)
+        return pl.when(c == "").then(None).otherwise(c)
     return c.cast(dtype)
 
 
