@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import io
+import re
 from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
@@ -154,8 +155,10 @@ def _read_workbook(data: bytes, fmt: str) -> Sheet:
 # ----------------------------------------------------------------------------------------------------
 def decode_text(data: bytes) -> tuple[str, str]:
     """Decode CSV bytes: UTF-8 with BOM, UTF-8, else GB18030. Raises :class:`Unreadable`."""
-    if b"\x00" in data:
-        raise Unreadable("binary content (NUL bytes)")
+    # Control characters other than tab, CR, LF, VT, FF: binary content. In UTF-8 and GB18030 bytes
+    # below 0x20 only ever encode those ASCII characters, so the bytes can be checked directly.
+    if _CONTROL.search(data):
+        raise Unreadable("binary content")
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             return data[3:].decode("utf-8"), "utf-8-sig"
@@ -169,18 +172,22 @@ def decode_text(data: bytes) -> tuple[str, str]:
         text = data.decode("gb18030")
     except UnicodeDecodeError:
         raise Unreadable("undecodable text") from None
-    # GB18030 decodes almost any byte string; refuse text with control characters (binary content).
-    if any(ch < " " and ch not in "\t\r\n\x0b\x0c" for ch in set(text)):
-        raise Unreadable("binary content")
     return text, "gb18030"
+
+
+_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 def _read_csv(data: bytes) -> Sheet:
     text, enc = decode_text(data)
     if not text.strip():
         raise Unreadable("empty file")
-    if any(ch < " " and ch not in "\t\r\n\x0b\x0c" for ch in set(text)):
-        raise Unreadable("binary content")
+    if text.count("\r") == text.count("\r\n"):
+        if '"' not in text:
+            return _read_plain_csv(text, enc)
+        sheet = _read_quoted_csv(text, enc)
+        if sheet is not None:
+            return sheet
     reader = csv.reader(io.StringIO(text, newline=""))
     rows: list[list[str]] = []
     starts: list[int] = []
@@ -201,5 +208,52 @@ def _read_csv(data: bytes) -> Sheet:
     frame = pl.DataFrame(
         {"row": pl.Series("row", starts, dtype=pl.Int64)}
         | {f"c{i}": pl.Series(f"c{i}", col, dtype=pl.String) for i, col in enumerate(cols)}
+    )
+    return Sheet(frame, width, "csv", enc)
+
+
+def _read_plain_csv(text: str, enc: str) -> Sheet:
+    """Fast path for CSV without any quote character: every line is one record (vectorised split)."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    fields = pl.Series("l", lines, dtype=pl.String).str.strip_suffix("\r").str.split(",")
+    width = int(fields.list.len().max() or 0)
+    if width == 0 or not any(lines):
+        raise Unreadable("empty file")
+    frame = pl.DataFrame({"l": fields}).select(
+        pl.int_range(1, len(lines) + 1, dtype=pl.Int64).alias("row"),
+        *[pl.col("l").list.get(i, null_on_oob=True).fill_null("").alias(f"c{i}") for i in range(width)],
+    )
+    return Sheet(frame, width, "csv", enc)
+
+
+def _read_quoted_csv(text: str, enc: str) -> Sheet | None:
+    """Polars' reader, used when every record is one line (then row numbers are line numbers); None
+    when some record spans lines or polars disagrees, so the caller falls back to the csv module."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    n = len(lines)
+    width = int(pl.Series(lines, dtype=pl.String).str.count_matches(",", literal=True).max() or 0) + 1
+    # a first line with `width` empty fields fixes the width; ragged shorter records are padded
+    data = ("," * (width - 1) + "\n" + text).encode("utf-8")
+    try:
+        df = pl.read_csv(
+            io.BytesIO(data), has_header=False, infer_schema=False, truncate_ragged_lines=True,
+            quote_char='"', raise_if_empty=False,
+        )
+    except Exception:
+        return None
+    if df.height != n + 1 or df.width != width:
+        return None
+    df = df.slice(1)
+    # the width was an upper bound (commas inside quotes): drop trailing columns that are all empty
+    while df.width > 1 and df[df.columns[-1]].null_count() == df.height:
+        df = df.drop(df.columns[-1])
+    width = df.width
+    frame = df.select(
+        pl.int_range(1, n + 1, dtype=pl.Int64).alias("row"),
+        *[pl.col(c).fill_null("").alias(f"c{i}") for i, c in enumerate(df.columns)],
     )
     return Sheet(frame, width, "csv", enc)

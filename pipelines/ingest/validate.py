@@ -116,8 +116,20 @@ def _reject(found: FoundFile, ctx: Context, reason: str, raw_value: str | None) 
     return FileResult(found.path, "rejected", reason, quarantine=q)
 
 
+class IngestError(RuntimeError):
+    """An unexpected failure while validating a file. The message names the file and the error type
+    only: the original exception (which might quote a value) is deliberately not chained."""
+
+
 def process_file(found: FoundFile, dataset: Path, ctx: Context) -> FileResult:
     """Read and validate one file. Never raises for bad content: the file is rejected instead."""
+    try:
+        return _process_file(found, dataset, ctx)
+    except Exception as e:  # privacy: never let a message that might quote a value escape
+        raise IngestError(f"{found.path}: unexpected {type(e).__name__} while validating") from None
+
+
+def _process_file(found: FoundFile, dataset: Path, ctx: Context) -> FileResult:
     try:
         sheet = read_file(Path(dataset) / found.path)
     except Unreadable:

@@ -145,3 +145,25 @@ def test_discover(tmp_path):
     ]
     assert d.periods == {"civil_affairs": ["2026-03"], "disability_federation": ["2026-02"]}
     assert d.all_periods == ["2026-02", "2026-03"]
+
+
+def test_csv_paths_agree(tmp_path):
+    """The vectorised CSV paths (no quotes / quotes on single lines) and the csv-module path agree."""
+    import csv
+    import io
+
+    rows = [["标题"], [], ["a", "b,c", 'd"e', ""], ["1", " 2 ", "", "x"], ["", ""], ["q"]]
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    text = buf.getvalue()
+    p = tmp_path / "q.csv"
+    p.write_text(text, encoding="utf-8")
+    fast = read_file(p).frame
+    p.write_text(text + '"multi\nline",z\r\n', encoding="utf-8")  # forces the csv-module path
+    slow = read_file(p).frame
+    assert fast.rows() == slow.head(fast.height).select(fast.columns).rows()
+    assert slow["row"].to_list()[-1] == 7
+    plain = tmp_path / "p.csv"
+    plain.write_text("a,b\n\n1,2,3\n", encoding="utf-8")
+    f = read_file(plain).frame
+    assert f.rows() == [(1, "a", "b", ""), (2, "", "", ""), (3, "1", "2", "3")]
