@@ -157,7 +157,9 @@ def build_report(cfg: ReportPreset, rng: np.random.Generator, scale: float, prog
     low = np.arange(M) < kd + kt
     mtype = rng.choice(np.array(["unstable_lifted", "edge_vulnerable", "sudden_hardship"]), M, p=[0.48, 0.42, 0.10])
     ident = random_dates(rng, np.datetime64("2020-06-01"), end - 40, M)
-    elim = rng.random(M) < 0.35
+    fresh = (mtype == "sudden_hardship") & (rng.random(M) < 0.15)  # identified this month: paid (no W04)
+    ident = np.where(fresh, random_dates(rng, start, end - 2, M), ident)
+    elim = (rng.random(M) < 0.35) & ~fresh
     elim_date = ident + ((end - 5 - ident).astype(np.int64) * rng.random(M)).astype(np.int64)
     minc = np.where(low, rng.uniform(3000, 7800, M), rng.uniform(9000, 30000, M))
     minc = (minc * 100).astype(np.int64) // 100 * 100
