@@ -270,6 +270,10 @@ def build_report(cfg: ReportPreset, rng: np.random.Generator, scale: float, prog
         _hh=pl.Series(w.hh_keys(len(tdf))), _ord=pl.lit(0.0))
     add("temporary_assistance", tdf)
     say("near-dibao register and temporary assistance built")
+    from .report_planted import plant_report
+
+    plant_report(w, rng, std, period)
+    say("planted cases added")
     records = {t: finalize(t, w.frames.get(t, [])) for t in TABLES}
     say("records assembled")
     return Dataset(periods=[period], seeds=seeds, records=records, exact_kpis=True)
