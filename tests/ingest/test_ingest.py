@@ -14,7 +14,6 @@ from tests.ingest.helpers import (
     HEADERS,
     PERIOD,
     VILLAGE,
-    check_char,
     h,
     make_id,
     make_row,

@@ -167,3 +167,11 @@ def test_csv_paths_agree(tmp_path):
     plain.write_text("a,b\n\n1,2,3\n", encoding="utf-8")
     f = read_file(plain).frame
     assert f.rows() == [(1, "a", "b", ""), (2, "", "", ""), (3, "1", "2", "3")]
+
+
+def test_gb18030_four_byte_characters(tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_bytes("姓名,备注\n龑䶮𠀀,ｘ\n".encode("gb18030"))
+    s = read_file(p)
+    assert s.encoding == "gb18030"
+    assert s.frame["c0"].to_list() == ["姓名", "龑䶮𠀀"]

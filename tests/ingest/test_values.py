@@ -70,3 +70,48 @@ def test_integer():
     out = df.select(v.alias("v"), r.alias("r"))
     assert out["v"].to_list() == [1, 3, 3, 2, None, None, None, None, 4]
     assert out["r"].to_list() == [None] * 4 + ["integer_format"] * 4 + [None]
+
+
+# ------------------------------------------------------------------------------------------------------
+# properties
+# ------------------------------------------------------------------------------------------------------
+from decimal import ROUND_HALF_UP  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from pipelines.ingest.normalise import money_stage  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 10**11), st.integers(0, 99999), st.integers(0, 5), st.booleans(),
+                          st.booleans(), st.booleans()), min_size=1, max_size=30))
+def test_money_rounds_half_up(parts):
+    texts, expected = [], []
+    for ip, frac, nfrac, yen, yuan, grouped in parts:
+        f = str(frac).zfill(5)[:nfrac]
+        body = f"{ip:,}" if grouped else str(ip)
+        t = ("¥" if yen else "") + body + (f".{f}" if nfrac else "") + ("元" if yuan else "")
+        texts.append(t)
+        expected.append(Decimal(f"{ip}.{f or '0'}").quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    out = money_stage(pl.DataFrame({"v": texts}).lazy(), "v", "m").collect()
+    assert out["m__r"].null_count() == len(texts)
+    assert out["m"].to_list() == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.dates(min_value=dt.date(1900, 3, 1), max_value=dt.date(2099, 12, 31)),
+                          st.sampled_from(["iso", "slash", "dot", "cn", "8", "serial", "cell", "short"])),
+                min_size=1, max_size=30))
+def test_dates_roundtrip(items):
+    vals, tags = [], []
+    for d, form in items:
+        v = {
+            "iso": f"{d.year}-{d.month}-{d.day}", "slash": f"{d.year}/{d.month:02d}/{d.day:02d}",
+            "dot": f"{d.year}.{d.month}.{d.day}", "cn": f"{d.year}年{d.month}月{d.day}日",
+            "8": d.strftime("%Y%m%d"), "serial": str((d - dt.date(1899, 12, 30)).days),
+            "cell": d.isoformat(), "short": d.isoformat(),
+        }[form]
+        vals.append(v)
+        tags.append({"serial": "n", "cell": "d"}.get(form, "s"))
+    assert _dates(vals, tags) == [d for d, _ in items]
