@@ -117,8 +117,8 @@ def plant_report(w, rng: np.random.Generator, std: int, period: str):
     # W01 and W04 on monitored households of people in no programme
     covered_ids = pl.concat([d.filter(pl.col("status") == "active")["person_id"],
                              t.filter(pl.col("status") == "active")["person_id"]]).implode()
-    mh = (m.group_by("household_id", maintain_order=True)
-          .agg(pl.col("person_id").is_in(covered_ids).any().alias("cov"), pl.col("person_id"))
+    mh = (m.with_columns(pl.col("person_id").is_in(covered_ids).alias("cov"))
+          .group_by("household_id", maintain_order=True).agg(pl.col("cov").any())
           .filter(~pl.col("cov")))
     pick = mh["household_id"].to_numpy()[rng.choice(len(mh), 9, replace=False)]
     for i, h in enumerate(pick[:5]):  # W01: monthly income one cent under / at the rural standard

@@ -199,6 +199,9 @@ def test_report_2021_counts(report):
     st = report.seeds["assistance_standards"]
     assert (st["dibao_rural"].cast(pl.Float64) == 657).all() and (st["tekun_basic"].cast(pl.Float64) == 854).all()
     assert 500_000 <= sum(len(df) for df in r.values()) <= 800_000
+    # planted cases that leave every published count unchanged
+    for table in ("dibao", "tekun", "monitoring", "near_dibao", "disability_cards", "disability_subsidies"):
+        assert r[table]["_planted"].sum() > 0, table
 
 
 def test_payment_references_unique(demo, report):
