@@ -1,8 +1,9 @@
-"""Vectorised parsers: one polars expression per column kind, each giving (typed value, reason).
+"""Vectorised parsers, one per column kind: polars only, no Python function called per row.
 
-A reason is a quarantine reason code (String) or null when the value is fine. Values are read from the
-text rendering of :mod:`pipelines.ingest.read` plus, for Excel, a tag expression (``n`` numeric, ``d`` date
-cell, ``s`` text). No Python function is called per row.
+The `*_stage` functions take a LazyFrame and add the typed column `out` and, where the kind has its own
+reasons, `out__r` (a quarantine reason code or null). Intermediates are separate columns, so each is
+computed once. Values are the text rendering of :mod:`pipelines.ingest.read` plus, for Excel, a tag column
+(``n`` numeric, ``d`` date cell, ``s`` text).
 """
 
 from __future__ import annotations
@@ -236,38 +237,6 @@ def month_stage(lf: pl.LazyFrame, raw: str, tag: str | None, out: str) -> pl.Laz
     )
 
 
-def date_value(raw: pl.Expr, tag: pl.Expr | None) -> pl.Expr:
-    """Expression form of :func:`date_stage` (small inputs, tests)."""
-    s = trim(nfkc(raw))
-    text_date = pl.coalesce([_ymd(*_groups(s, rx, 3)) for rx in _DATE_RES])
-    if tag is None:
-        return text_date
-    serial = s.cast(pl.Float64, strict=False).floor().cast(pl.Int64, strict=False)
-    from_serial = (
-        pl.when((serial >= 1) & (serial < 60))
-        .then(pl.lit(_dt.date(1899, 12, 31)) + pl.duration(days=serial))
-        .when((serial > 60) & (serial <= 2958465))
-        .then(pl.lit(_EXCEL_EPOCH) + pl.duration(days=serial))
-        .otherwise(pl.lit(None, dtype=pl.Date))
-    ).cast(pl.Date)
-    numeric_date = pl.when(s.str.contains(r"^[0-9]{8}$")).then(text_date).otherwise(from_serial)
-    return pl.when(tag == "n").then(numeric_date).otherwise(text_date)
-
-
-def month_value(raw: pl.Expr, tag: pl.Expr | None) -> pl.Expr:
-    """Expression form of :func:`month_stage` (small inputs, tests)."""
-    s = trim(nfkc(raw))
-    parts = []
-    for rx in _MONTH_RES:
-        y, m = _groups(s, rx, 2)
-        ok = m.cast(pl.Int32, strict=False).is_between(1, 12)
-        parts.append(pl.when(ok).then(y + "-" + m.str.zfill(2)).otherwise(NULL_STR))
-    month = pl.coalesce(parts)
-    if tag is not None:
-        month = pl.when((tag == "n") & ~s.str.contains(r"^[0-9]{6}$")).then(NULL_STR).otherwise(month)
-    return pl.coalesce([month, date_value(raw, tag).dt.strftime("%Y-%m")])
-
-
 # ----------------------------------------------------------------------------------------------------
 # money, integers
 # ----------------------------------------------------------------------------------------------------
@@ -304,30 +273,6 @@ def money_stage(lf: pl.LazyFrame, raw: str, out: str) -> pl.LazyFrame:
         .alias(f"{out}__r"),
     )
     return drop_temps(lf, out)
-
-
-def money_expr(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """Expression form of :func:`money_stage` (small inputs, tests)."""
-    s = squeeze(raw).str.replace_all(",", "").str.replace(r"元$", "").str.replace_all("−", "-")
-    neg = (s.str.extract(_MONEY_RE, 1) == "-") | (s.str.extract(_MONEY_RE, 2) == "-")
-    ip = s.str.extract(_MONEY_RE, 3)
-    fp = s.str.extract(_MONEY_RE, 4).fill_null("") + "000"
-    ok = ip.is_not_null() & (ip.str.strip_chars_start("0").str.len_chars() <= 12)
-    cents = (
-        ip.str.slice(-13).cast(pl.Int64, strict=False) * 100
-        + fp.str.slice(0, 2).cast(pl.Int64, strict=False)
-        + (fp.str.slice(2, 1) >= "5").cast(pl.Int64)
-    )
-    text = (cents // 100).cast(pl.String) + "." + (cents % 100).cast(pl.String).str.zfill(2)
-    value = pl.when(ok & ~(neg & (cents > 0))).then(text).otherwise(NULL_STR).cast(pl.Decimal(14, 2))
-    reason = (
-        pl.when(~ok)
-        .then(pl.lit("amount_format"))
-        .when(neg & (cents > 0))
-        .then(pl.lit("amount_negative"))
-        .otherwise(NULL_STR)
-    )
-    return value, reason
 
 
 def integer_expr(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:

@@ -8,14 +8,14 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
-from pipelines.ingest.normalise import date_value, integer_expr, money_expr, month_value
+from pipelines.ingest.normalise import date_stage, integer_expr, money_stage, month_stage
 
 D = dt.date(2026, 3, 5)
 
 
 def _dates(values, tags=None):
     df = pl.DataFrame({"v": values, "t": tags or ["s"] * len(values)})
-    return df.select(date_value(pl.col("v"), pl.col("t")).alias("v"))["v"].to_list()
+    return date_stage(df.lazy(), "v", "t", "d").collect()["d"].to_list()
 
 
 @pytest.mark.parametrize(
@@ -46,7 +46,7 @@ def test_months():
             "20260305", "2026-13", "26-03", "2026.03", "202603", "46086"]
     tags = ["s"] * 12 + ["n", "n"]
     df = pl.DataFrame({"v": vals, "t": tags})
-    got = df.select(month_value(pl.col("v"), pl.col("t")).alias("v"))["v"].to_list()
+    got = month_stage(df.lazy(), "v", "t", "m").collect()["m"].to_list()
     assert got == ["2026-03"] * 9 + [None, None, None, "2026-03", "2026-03"]
 
 
@@ -54,8 +54,7 @@ def test_money():
     vals = ["1234.5", "¥1,234.565", "￥１２元", "12.344", "12.345", "0.005", "1,000,000元", " 7 ",
             "-3", "¥-3", "-0", "abc", "1e5", "", "12.3.4", "1234567890123.00"]
     df = pl.DataFrame({"v": vals})
-    v, r = money_expr(pl.col("v"))
-    out = df.select(v.alias("v"), r.alias("r"))
+    out = money_stage(df.lazy(), "v", "m").collect().select(v="m", r="m__r")
     assert out["v"].to_list() == [
         Decimal("1234.50"), Decimal("1234.57"), Decimal("12.00"), Decimal("12.34"), Decimal("12.35"),
         Decimal("0.01"), Decimal("1000000.00"), Decimal("7.00"), None, None, Decimal("0.00"), None, None,
@@ -80,7 +79,6 @@ from decimal import ROUND_HALF_UP  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from pipelines.ingest.normalise import money_stage  # noqa: E402
 
 
 @settings(max_examples=200, deadline=None)
