@@ -412,3 +412,13 @@ def test_reconciliation_error_has_no_data(dataset, con, monkeypatch):
     assert not leaked
     assert "dibao.csv" in str(e.value)
     assert q(con, "SELECT count(*) FROM raw.dibao") == [(0,)]
+
+
+@pytest.mark.parametrize("table", list(TABLES))
+def test_header_only_and_footer_only_files(dataset, con, table):
+    d = table_dir(dataset, table, PERIOD)
+    write_csv(d / f"{table}_a.csv", [list(HEADERS[table])])
+    write_xlsx(d / f"{table}_b.xlsx", [["名册"], list(HEADERS[table]), [], ["合计", "3"], ["制表人：某某"]])
+    res = ingest_table_period(con, dataset, table, PERIOD, "r")
+    reconcile(res)
+    assert [(f.status, f.rows_read, f.footer_blank) for f in res.files] == [("loaded", 0, 0), ("loaded", 3, 3)]
