@@ -1,11 +1,16 @@
 """Ingestion of the departmental extracts into DuckDB (schema ``raw``).
 
 Public API:
-- :func:`pipelines.ingest.discover.discover` — files of a dataset, assigned to tables and periods.
-- :func:`pipelines.ingest.read.read_file` — one extract as strings plus per-cell kind tags.
-- :func:`pipelines.ingest.validate.validate_person_ids` — vectorised person-id check.
-- :func:`pipelines.ingest.load.ensure_schema`, :func:`pipelines.ingest.load.ingest_table_period`,
-  :func:`pipelines.ingest.load.period_status`.
+- ``discover.discover(dataset) -> Discovery`` — files under ``raw/<source>/<YYYY-MM>/`` assigned to tables
+  (``.files``, ``.unassigned``, ``.periods`` per source, ``.for_table(table, period)``).
+- ``read.read_file(path) -> Sheet`` — one extract (format by content) as strings plus per-cell kind tags;
+  raises ``read.Unreadable``.
+- ``normalise.validate_person_ids(ids, tags=None, period_end=None) -> (normalised, reason)`` — the
+  vectorised person-id check; ``normalise.*_stage`` — the other vectorised parsers.
+- ``validate.process_file(found, dataset, ctx) -> FileResult`` — header, footers, row validation.
+- ``load.ensure_schema(con)``, ``load.ingest_table_period(con, dataset, table, period, run_id) ->
+  IngestResult``, ``load.run_table_period(...)`` (the same without a database),
+  ``load.period_status(con, dataset) -> list[PeriodStatus]``.
 
 Privacy: nothing in this package puts an ID number or a name in an exception, a log line or returned
 metadata — only counts, codes, file paths and row numbers.
