@@ -27,13 +27,9 @@ from pipelines.contract.tables import (
     TEXT,
     Table,
 )
+from pipelines.generate.ids import check_char
 
-_W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
-
-
-def check_char(body17: str) -> str:
-    return _CHECK[sum(int(c) * w for c, w in zip(body17, _W)) % 11]
 
 
 def to15(pid: str) -> str:

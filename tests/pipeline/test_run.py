@@ -170,3 +170,37 @@ def test_report_2021_scale_ingests_exactly_its_truth(tmp_path):
         "select count(distinct person_id) as n from raw.dibao where status = 'active' and is_covered",
     )["n"][0]
     assert dibao_active == 226_989  # the published figure of domain.md
+
+
+def _kind(data: bytes) -> str:
+    if data[:4] == b"PK\x03\x04":
+        return "xlsx"
+    if data[:8] == bytes.fromhex("d0cf11e0a1b11ae1"):
+        return "xls"
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "csv-utf8-bom"
+    try:
+        data.decode("utf-8")
+        return "csv-utf8"
+    except UnicodeDecodeError:
+        return "csv-gb18030"
+
+
+def test_generated_files_span_every_format_and_every_reason_is_quarantined(ingested):
+    """The dirty dataset is made of real files of every kind, and ingestion finds every reason code."""
+    from pipelines.contract.tables import QUARANTINE_REASONS
+
+    locations, _ = ingested
+    files = _query(locations, "select file, status from raw.files")
+    kinds, mismatched = set(), 0
+    for file, status in files.rows():
+        if status != "loaded":
+            continue
+        kind = _kind((locations.data / file).read_bytes())
+        kinds.add(kind)
+        ext = Path(file).suffix.lower().lstrip(".")
+        mismatched += ext != kind.split("-")[0]
+    assert kinds == {"xlsx", "xls", "csv-utf8", "csv-utf8-bom", "csv-gb18030"}
+    assert mismatched > 0, "some files are read by content, whatever their extension says"
+    reasons = set(_query(locations, "select distinct reason from raw.quarantine")["reason"].to_list())
+    assert reasons == set(QUARANTINE_REASONS)
