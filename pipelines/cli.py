@@ -71,5 +71,33 @@ def status(data: Path, warehouse: Path):
     click.echo(describe_status(Locations(data.resolve(), warehouse.resolve())))
 
 
+@main.command()
+@click.argument("kind", type=click.Choice(["warnings", "verifications", "kpis", "quarantine", "files"]))
+@click.option("--period", default=None, help="统计期 YYYY-MM; default: the latest period of the list's table")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default=None,
+              help="文件格式 / file format; default: from the extension of --out")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="输出文件 / output file")
+@click.option("--county", default=None, help="县区代码 (6 or 12 digits): only this county's rows")
+@click.option("--unmasked", is_flag=True, help="不脱敏: full ID numbers and names")
+@click.option("--user", default=None, help="导出人 for the export line; default: the OS login name")
+@DATA_OPTION
+@WAREHOUSE_OPTION
+def export(kind: str, period: str | None, fmt: str, out: Path, county: str | None, unmasked: bool,
+           user: str | None, data: Path, warehouse: Path):
+    """导出名单 / export a list: warnings|verifications|kpis|quarantine|files (masked unless --unmasked)."""
+    from pipelines.exports import ExportError, export_list
+
+    if fmt is None:
+        fmt = out.suffix.lower().lstrip(".")
+        if fmt not in ("csv", "xlsx"):
+            raise click.UsageError("--format csv|xlsx (the extension of --out is neither)")
+    try:
+        rows = export_list(kind, Locations(data.resolve(), warehouse.resolve()), period, fmt, out,
+                           county=county, unmasked=unmasked, user=user)
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{rows} 行 rows → {out}{'' if not unmasked else ' (未脱敏 unmasked)'}")
+
+
 if __name__ == "__main__":
     main()

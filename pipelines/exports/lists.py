@@ -1,0 +1,216 @@
+"""The five lists as polars frames with their Chinese headers, read from an open DuckDB connection.
+
+Every function takes a read-only connection, the period and an optional county (6 digits) and returns
+the list exactly as exported: headers of `labels.HEADERS[kind]` in order, sorted, masked unless
+`unmasked`. Queries are parameterised; nothing here ever formats a person's id or name into a message.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+
+import polars as pl
+
+from pipelines.exports.labels import (
+    COUNTY_NAME_HEADERS,
+    FILE_STATUS_LABELS,
+    FINDING_KIND,
+    HEADERS,
+    ID_HEADERS,
+    KIND_LABELS,
+    KPI_NAMES,
+    KPI_ORDER,
+    LEVEL_LABELS,
+    LEVEL_ORDER,
+    NAME_HEADERS,
+    REGION_CODE_HEADERS,
+    SEVERITY_LABELS,
+    SEVERITY_ORDER,
+    SOURCE_LABELS,
+    TABLE_TITLES,
+    describe_sources,
+)
+from pipelines.exports.masking import mask_id_expr, mask_name_expr, scrub_ids_expr
+
+FINDINGS = "main_marts.fct_findings"
+KPIS = "main_marts.fct_kpis"
+REGIONS = "main_marts.dim_region"
+QUARANTINE = "raw.quarantine"
+FILES = "raw.files"
+# The table whose latest period is the default period of each list. Quarantine and files take the
+# ingestion record (raw.files), so a period without a single quarantined row is still the current one.
+PERIOD_TABLE = {
+    "warnings": FINDINGS,
+    "verifications": FINDINGS,
+    "kpis": KPIS,
+    "quarantine": FILES,
+    "files": FILES,
+}
+# The tables each list reads (checked before reading, for a clear message).
+NEEDS = {
+    "warnings": (FINDINGS, REGIONS),
+    "verifications": (FINDINGS, REGIONS),
+    "kpis": (KPIS, REGIONS),
+    "quarantine": (QUARANTINE, FILES),
+    "files": (FILES,),
+}
+
+
+def has_table(con, qualified: str) -> bool:
+    schema, table = qualified.split(".")
+    return bool(con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()[0])
+
+
+def latest_period(con, kind: str) -> str | None:
+    return con.execute(f"select max(period) from {PERIOD_TABLE[kind]}").fetchone()[0]
+
+
+def _frame(con, sql: str, params: list) -> pl.DataFrame:
+    return pl.from_arrow(con.sql(sql, params=params).to_arrow_table())
+
+
+def _county_clause(column: str, county6: str | None, params: list) -> str:
+    if county6 is None:
+        return ""
+    params.append(county6)
+    return f" and substr({column}, 1, 6) = ?"
+
+
+def findings(con, kind: str, period: str, county6: str | None, unmasked: bool) -> pl.DataFrame:
+    params: list = [period, FINDING_KIND[kind]]
+    where = _county_clause("f.region_code", county6, params)
+    df = _frame(con, f"""
+        select f.period, f.warning_id, f.rule_id, f.rule_name, f.kind, f.severity,
+               r.county_code, r.county_name, r.township_code, r.township_name, r.name as village_name,
+               f.region_code, f.subject_name, f.subject_person_id, f.household_id, f.persons_involved,
+               f.value, f.threshold, f.first_period, f.consecutive_periods, f.source_rows
+        from {FINDINGS} as f
+        left join {REGIONS} as r on r.region_code = f.region_code
+        where f.period = ? and f.kind = ?{where}
+    """, params)
+    name = pl.col("subject_name").cast(pl.String)
+    person = pl.col("subject_person_id").cast(pl.String)
+    df = df.with_columns(
+        _severity_order=pl.col("severity").replace_strict(SEVERITY_ORDER, default=len(SEVERITY_ORDER)),
+        subject_name=name if unmasked else mask_name_expr(name),
+        subject_person_id=person if unmasked else mask_id_expr(person),
+        kind=pl.col("kind").replace_strict(KIND_LABELS, default=pl.col("kind")),
+        severity=pl.col("severity").replace_strict(SEVERITY_LABELS, default=pl.col("severity")),
+        source_rows=pl.col("source_rows").map_elements(describe_sources, return_dtype=pl.String),
+        persons_involved=pl.col("persons_involved").cast(pl.Int64),
+        consecutive_periods=pl.col("consecutive_periods").cast(pl.Int64),
+    ).sort(
+        ["_severity_order", "county_code", "township_code", "rule_id", "warning_id"], nulls_last=True
+    )
+    columns = ["period", "warning_id", "rule_id", "rule_name", "kind", "severity", "county_name",
+               "township_name", "village_name", "region_code", "subject_name", "subject_person_id",
+               "household_id", "persons_involved", "value", "threshold", "first_period",
+               "consecutive_periods", "source_rows"]
+    return _with_headers(df.select(columns), kind)
+
+
+def kpis(con, period: str, county6: str | None) -> pl.DataFrame:
+    params: list = [period]
+    where = ""
+    if county6 is not None:
+        where = " and k.level in ('county', 'township')" + _county_clause("k.region_code", county6, params)
+    df = _frame(con, f"""
+        select k.period, k.region_code, r.name as region_name, k.level, k.indicator_id,
+               cast(k.value as double) as value
+        from {KPIS} as k
+        left join {REGIONS} as r on r.region_code = k.region_code
+        where k.period = ?{where}
+    """, params)
+    df = df.with_columns(
+        _level_order=pl.col("level").replace_strict(LEVEL_ORDER, default=len(LEVEL_ORDER)),
+        _kpi_order=pl.col("indicator_id").replace_strict(KPI_ORDER, default=len(KPI_ORDER)),
+        level=pl.col("level").replace_strict(LEVEL_LABELS, default=pl.col("level")),
+        indicator_name=pl.col("indicator_id").replace_strict(KPI_NAMES, default=None, return_dtype=pl.String),
+    ).sort(["_level_order", "region_code", "_kpi_order", "indicator_id"], nulls_last=True)
+    columns = ["period", "region_code", "region_name", "level", "indicator_id", "indicator_name", "value"]
+    return _with_headers(df.select(columns), "kpis")
+
+
+def _label(column: str, labels: dict) -> pl.Expr:
+    return pl.col(column).replace_strict(labels, default=pl.col(column), return_dtype=pl.String)
+
+
+def _nfkc(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def _in_county(raw_row: str | None, county6: str, county_name: str | None) -> bool:
+    """Whether a quarantined row's own region code (or, in the monitoring extract, county name) is in the
+    county. Rows without either (whole-file rows, an unreadable code) are in no county."""
+    if not raw_row:
+        return False
+    try:
+        row = json.loads(raw_row)
+    except ValueError:
+        return False
+    if not isinstance(row, dict):
+        return False
+    for key, value in row.items():
+        if value is None:
+            continue
+        header, text = _nfkc(str(key)), _nfkc(str(value))
+        if header in REGION_CODE_HEADERS and len(text) == 12 and text.isdigit():
+            if text[:6] == county6:
+                return True
+        if header in COUNTY_NAME_HEADERS and county_name and text == _nfkc(county_name):
+            return True
+    return False
+
+
+def quarantine(con, period: str, county6: str | None, county_name: str | None,
+               unmasked: bool) -> pl.DataFrame:
+    df = _frame(con, f"""
+        select period, source, table_name, file, row_number, reason, column_name, raw_value, raw_row
+        from {QUARANTINE} where period = ?
+    """, [period])
+    if county6 is not None:
+        keep = [_in_county(r, county6, county_name) for r in df["raw_row"].to_list()]
+        df = df.filter(pl.Series(keep, dtype=pl.Boolean))
+    raw = pl.col("raw_value").cast(pl.String)
+    if not unmasked:
+        column = pl.col("column_name")
+        raw = (
+            pl.when(column.is_in(sorted(ID_HEADERS))).then(mask_id_expr(raw))
+            .when(column.is_in(sorted(NAME_HEADERS))).then(mask_name_expr(raw))
+            .otherwise(scrub_ids_expr(raw))
+        )
+    df = df.with_columns(
+        raw_value=raw,
+        row_number=pl.col("row_number").cast(pl.Int64),
+    ).sort(["file", "row_number"], nulls_last=False).with_columns(
+        source=_label("source", SOURCE_LABELS),
+        table_name=_label("table_name", TABLE_TITLES),
+    )
+    columns = ["period", "source", "table_name", "file", "row_number", "reason", "column_name", "raw_value"]
+    return _with_headers(df.select(columns), "quarantine")
+
+
+def files(con, period: str) -> pl.DataFrame:
+    df = _frame(con, f"""
+        select period, source, table_name, file, status, rows_read, rows_loaded, rows_quarantined,
+               rows_duplicate, rows_footer_blank
+        from {FILES} where period = ? order by file
+    """, [period])
+    counts = ["rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate", "rows_footer_blank"]
+    df = df.with_columns(
+        source=_label("source", SOURCE_LABELS),
+        table_name=_label("table_name", TABLE_TITLES),
+        status=_label("status", FILE_STATUS_LABELS),
+        *[pl.col(c).cast(pl.Int64) for c in counts],
+    )
+    return _with_headers(df, "files")
+
+
+def _with_headers(df: pl.DataFrame, kind: str) -> pl.DataFrame:
+    headers = HEADERS[kind]
+    assert len(headers) == df.width, (kind, df.columns)
+    return df.rename(dict(zip(df.columns, headers)))

@@ -1,0 +1,99 @@
+"""Writing a list: CSV (UTF-8 with BOM, header first) or XLSX (export line, header, table).
+
+XLSX layout: row 1 the export line (`导出人: …  导出时间: …  条件: …`), row 2 the header, the table from
+row 3; panes frozen below the header, the autofilter on the header row, column widths fitted to the
+content (CJK and full-width characters count double). Every string is written with `write_string`, so
+ids and codes are text cells whatever they look like, and nothing is ever read as a formula or a URL;
+only integer and float columns are numbers.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import BinaryIO
+
+import polars as pl
+import xlsxwriter
+
+# East Asian wide and full-width characters (Hangul jamo, CJK, Hangul, compatibility, full-width forms).
+WIDE = "[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]"
+MIN_WIDTH = 6
+MAX_WIDTH = 80
+HEADER_ROW = 1  # 0-based: the export line is row 0
+
+
+def display_width(text: str) -> int:
+    """Columns a string takes in a spreadsheet: 2 per wide (CJK) character, 1 otherwise."""
+    return pl.select(_width_expr(pl.lit(text))).item()
+
+
+def _width_expr(expr: pl.Expr) -> pl.Expr:
+    return expr.str.len_chars() + expr.str.count_matches(WIDE)
+
+
+def column_widths(df: pl.DataFrame) -> list[int]:
+    """Fitted widths: the widest of header and cells, plus padding, between MIN_WIDTH and MAX_WIDTH."""
+    widths = []
+    for name in df.columns:
+        cells = df.select(_width_expr(pl.col(name).cast(pl.String)).max()).item() if df.height else 0
+        header = display_width(name) + 2  # room for the filter button
+        widths.append(min(MAX_WIDTH, max(MIN_WIDTH, header, (cells or 0) + 1)))
+    return widths
+
+
+def write_csv(df: pl.DataFrame, out: Path | BinaryIO) -> None:
+    """UTF-8 with BOM, header in the first row, nulls as empty cells, floats at full precision."""
+    if isinstance(out, Path):
+        out.parent.mkdir(parents=True, exist_ok=True)
+    df.write_csv(out, include_bom=True, include_header=True, null_value="")
+
+
+def write_xlsx(df: pl.DataFrame, out: Path | BinaryIO, sheet: str, export_line: str) -> None:
+    options = {
+        "strings_to_numbers": False,
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+    }
+    if isinstance(out, Path):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        options["constant_memory"] = True  # rows are written in order; memory stays flat
+        target: str | BinaryIO = str(out)
+    else:
+        options["in_memory"] = True
+        target = out
+    workbook = xlsxwriter.Workbook(target, options)
+    try:
+        ws = workbook.add_worksheet(sheet[:31])
+        header_fmt = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+        text_fmt = workbook.add_format({"num_format": "@"})
+        for col, width in enumerate(column_widths(df)):
+            ws.set_column(col, col, width)
+        ws.write_string(0, 0, export_line)
+        for col, name in enumerate(df.columns):
+            ws.write_string(HEADER_ROW, col, name, header_fmt)
+        numeric = [dtype.is_numeric() for dtype in df.dtypes]
+        row = HEADER_ROW
+        for row, values in enumerate(df.iter_rows(), start=HEADER_ROW + 1):
+            for col, value in enumerate(values):
+                if value is None:
+                    continue
+                if numeric[col] and isinstance(value, (int, float)) and not isinstance(value, bool):
+                    if value == value and abs(value) != float("inf"):  # NaN / inf: left empty
+                        ws.write_number(row, col, value)
+                else:
+                    ws.write_string(row, col, str(value), text_fmt)
+        ws.freeze_panes(HEADER_ROW + 1, 0)
+        ws.autofilter(HEADER_ROW, 0, max(row, HEADER_ROW), max(df.width - 1, 0))
+    finally:
+        workbook.close()
+
+
+def to_bytes(df: pl.DataFrame, fmt: str, sheet: str, export_line: str) -> bytes:
+    """The file's bytes (for a download button)."""
+    buffer = io.BytesIO()
+    if fmt == "csv":
+        write_csv(df, buffer)
+    else:
+        write_xlsx(df, buffer, sheet, export_line)
+    return buffer.getvalue()
