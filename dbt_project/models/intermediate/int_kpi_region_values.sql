@@ -1,0 +1,48 @@
+-- The KPI measures per period and KPI region: distinct keys of int_kpi_counted and sums of
+-- int_kpi_paid, each row counted in its village's township (first 9 digits), its county (first 6) and
+-- the city. Regions with nothing to count have no row here; fct_kpis gives them zero.
+with city as (
+    select region_code as city_code from {{ ref('int_kpi_geography') }} where level = 'city'
+),
+levels (level) as (values ('township'), ('county'), ('city')),
+counted as (
+    select
+        c.period,
+        case l.level
+            when 'township' then substr(c.region_code, 1, 9) || '000'
+            when 'county' then substr(c.region_code, 1, 6) || '000000'
+            else city.city_code
+        end as region_code,
+        c.measure,
+        c.key
+    from {{ ref('int_kpi_counted') }} as c
+    cross join levels as l
+    cross join city
+),
+paid as (
+    select
+        p.period,
+        case l.level
+            when 'township' then substr(p.region_code, 1, 9) || '000'
+            when 'county' then substr(p.region_code, 1, 6) || '000000'
+            else city.city_code
+        end as region_code,
+        p.measure,
+        p.amount
+    from {{ ref('int_kpi_paid') }} as p
+    cross join levels as l
+    cross join city
+)
+select period, region_code, measure, cast(count(distinct key) as double) as value
+from counted
+group by period, region_code, measure
+union all
+select period, region_code, measure, cast(cast(sum(amount) as decimal(18, 2)) as double) as value
+from paid
+group by period, region_code, measure
+union all
+select period, region_code, 'assistance_total', cast(cast(sum(amount) as decimal(18, 2)) as double)
+from paid
+where measure in ('dibao_benefit', 'tekun_payment', 'temporary_assistance', 'living_subsidy_amount',
+                  'nursing_subsidy_amount')
+group by period, region_code
