@@ -69,3 +69,29 @@ def record_ingested(con: duckdb.DuckDBPyConnection, table: str, period: str, fp:
         "insert or replace into meta.ingested values (?, ?, ?, ?, current_timestamp)",
         [table, period, fp, run_id],
     )
+
+
+PENDING_DDL = """
+create schema if not exists meta;
+create table if not exists meta.build_pending (from_period varchar not null);
+"""
+
+
+def mark_build_pending(con: duckdb.DuckDBPyConnection, period: str) -> None:
+    """The marts must be rebuilt from this period on (kept until a build succeeds)."""
+    con.execute(PENDING_DDL)
+    current = build_pending(con)
+    if current is None or period < current:
+        con.execute("delete from meta.build_pending")
+        con.execute("insert into meta.build_pending values (?)", [period])
+
+
+def build_pending(con: duckdb.DuckDBPyConnection) -> str | None:
+    con.execute(PENDING_DDL)
+    row = con.execute("select min(from_period) from meta.build_pending").fetchone()
+    return row[0] if row else None
+
+
+def clear_build_pending(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(PENDING_DDL)
+    con.execute("delete from meta.build_pending")

@@ -1,0 +1,68 @@
+"""The dbt models as Dagster assets, downstream of the raw assets; dbt tests become asset checks.
+
+Sources `source('raw', <table>)` map to the asset keys ["raw", <table>] of the ingestion assets, so the
+graph connects without glue. Periods are incremental: `from_period` rebuilds only the periods from that
+month on (the marts keep the earlier ones); unset, every period is built.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+
+from pipelines.assets.resources import Warehouse
+from pipelines.dbt_cli import DBT_PROJECT_DIR, dbt_env
+
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# The dbt of this environment, whether or not .venv/bin is on PATH.
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+
+
+def _project_changed_since(path: Path) -> bool:
+    built = path.stat().st_mtime if path.exists() else 0.0
+    files = [DBT_PROJECT_DIR / "dbt_project.yml"]
+    for folder in ("models", "macros", "seeds", "tests"):
+        files += (DBT_PROJECT_DIR / folder).rglob("*.*")
+    return any(f.stat().st_mtime > built for f in files if f.is_file())
+
+
+def ensure_manifest() -> Path:
+    """The manifest must exist before the definitions load, and describe the models as they are now:
+    parse the project when it is missing or older than a model, macro or seed header."""
+    if _project_changed_since(DBT_PROJECT.manifest_path):
+        env = {k: v for k, v in os.environ.items() if k not in ("SAFETYNET_SEEDS", "DBT_TARGET_PATH")}
+        parsed = subprocess.run(
+            [DBT_EXECUTABLE, "parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
+             str(DBT_PROJECT_DIR)],
+            env=env, capture_output=True, text=True,
+        )
+        if parsed.returncode != 0:
+            raise RuntimeError("dbt could not parse dbt_project/:\n" + parsed.stdout[-2000:])
+    return DBT_PROJECT.manifest_path
+
+
+class DbtBuildConfig(dg.Config):
+    from_period: str | None = None  # rebuild the periods from this month on; None: every period
+    full_refresh: bool = False
+
+
+@dbt_assets(manifest=ensure_manifest(), project=DBT_PROJECT)
+def warehouse_models(
+    context: dg.AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource, warehouse: Warehouse
+):
+    """Seeds, staging, intermediate and marts of dbt_project/, built and tested with `dbt build`."""
+    args = ["build"]
+    if config.full_refresh:
+        args.append("--full-refresh")
+    if config.from_period and not config.full_refresh:
+        args += ["--vars", f'{{"from_period": "{config.from_period}"}}']
+    # dbt runs as a subprocess that reads the dataset's seeds and the working warehouse from its
+    # environment (dbt_project/profiles.yml); the in-process executor runs one step at a time.
+    os.environ.update(dbt_env(warehouse.locations))
+    yield from dbt.cli(args, context=context).stream()
+
+
+DBT_RESOURCE = DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE)
