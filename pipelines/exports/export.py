@@ -89,9 +89,10 @@ def _connect(path: Path):
 def _county_name(con, county6: str) -> str | None:
     if not lists.has_table(con, lists.REGIONS):
         return None
-    row = con.execute(
+    rows = con.execute(
         f"select name, level from {lists.REGIONS} where region_code = ?", [county6 + "000000"]
-    ).fetchone()
+    ).fetchall()
+    row = rows[0] if rows else None
     if row is None or row[1] != "county":
         raise ExportError(f"--county {county6}: not a county of the regions seed")
     return row[0]

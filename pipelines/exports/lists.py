@@ -62,11 +62,11 @@ def has_table(con, qualified: str) -> bool:
     return bool(con.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
         [schema, table],
-    ).fetchone()[0])
+    ).fetchall()[0][0])
 
 
 def latest_period(con, kind: str) -> str | None:
-    return con.execute(f"select max(period) from {PERIOD_TABLE[kind]}").fetchone()[0]
+    return con.execute(f"select max(period) from {PERIOD_TABLE[kind]}").fetchall()[0][0]
 
 
 def _frame(con, sql: str, params: list) -> pl.DataFrame:

@@ -49,6 +49,21 @@ def write_csv(df: pl.DataFrame, out: Path | BinaryIO) -> None:
     df.write_csv(out, include_bom=True, include_header=True, null_value="")
 
 
+def _full_precision_numbers(ws) -> None:
+    """xlsxwriter writes numbers with 16 significant digits (`%.16G`), which does not round-trip every
+    double; rates are exported at full precision, so this worksheet writes the shortest round-trip form
+    (`repr`) instead. Guarded: if xlsxwriter's internals change, its own writer stays in use."""
+    if not all(hasattr(ws, a) for a in ("_xml_number_element", "_escape_attributes", "fh")):
+        return
+
+    def number_element(number, attributes=()):
+        attr = "".join(f' {key}="{ws._escape_attributes(value)}"' for key, value in attributes)
+        text = str(number) if isinstance(number, int) else repr(float(number))
+        ws.fh.write(f"<c{attr}><v>{text}</v></c>")
+
+    ws._xml_number_element = number_element
+
+
 def write_xlsx(df: pl.DataFrame, out: Path | BinaryIO, sheet: str, export_line: str) -> None:
     options = {
         "strings_to_numbers": False,
@@ -65,6 +80,7 @@ def write_xlsx(df: pl.DataFrame, out: Path | BinaryIO, sheet: str, export_line: 
     workbook = xlsxwriter.Workbook(target, options)
     try:
         ws = workbook.add_worksheet(sheet[:31])
+        _full_precision_numbers(ws)
         header_fmt = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
         text_fmt = workbook.add_format({"num_format": "@"})
         for col, width in enumerate(column_widths(df)):
