@@ -36,6 +36,8 @@ subject_rows as (
     from members as m
     join subjects as s
         on s.period = m.period and s.household_id = m.household_id and m.person_id = s.subject_person_id
+        -- with one head, the head's rows (rows of the same person under another relation are not)
+        and (s.head_count <> 1 or m.relation = 'head')
 )
 select
     s.period,

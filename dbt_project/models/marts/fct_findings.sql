@@ -1,0 +1,120 @@
+{#
+  Every finding of every enabled rule and complete period: the union of the rule models
+  (models/intermediate/rules/int_findings__*, found in the graph by union_findings()), with identity
+  (warning_id) and persistence (first_period, consecutive_periods). One row per (period, warning_id).
+
+  Incremental by period: `--vars '{from_period: "YYYY-MM"}'` deletes the periods >= from_period from the
+  table and inserts them again; the earlier periods stay, and the month just before from_period carries
+  the runs on. Without from_period every period is rebuilt; `--full-refresh` recreates the table.
+#}
+{%- set from_period = var('from_period', none) %}
+{%- if from_period and not modules.re.match('^[0-9]{4}-(0[1-9]|1[0-2])$', from_period | string) %}
+    {{ exceptions.raise_compiler_error("from_period must be YYYY-MM") }}
+{%- endif %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    pre_hook="{% if is_incremental() %}delete from {{ this }}{% if var('from_period', none) %} where period >= '{{ var('from_period') }}'{% endif %}{% endif %}"
+) }}
+-- The rule models (a new rule model needs its line here: dbt learns a model's parents when parsing):
+-- depends_on: {{ ref('int_findings__w01_monitored_income_below_standard') }}
+-- depends_on: {{ ref('int_findings__w02_severe_disability_without_nursing_subsidy') }}
+-- depends_on: {{ ref('int_findings__w03_dibao_disabled_without_living_subsidy') }}
+-- depends_on: {{ ref('int_findings__w04_sudden_hardship_without_assistance') }}
+-- depends_on: {{ ref('int_findings__w05_dispersed_tekun_without_care_agreement') }}
+-- depends_on: {{ ref('int_findings__w06_relapse_after_risk_eliminated') }}
+-- depends_on: {{ ref('int_findings__w07_monitored_income_drop') }}
+-- depends_on: {{ ref('int_findings__w08_low_income_family_below_standard') }}
+-- depends_on: {{ ref('int_findings__v01_dibao_and_tekun') }}
+-- depends_on: {{ ref('int_findings__v02_dibao_in_several_counties') }}
+-- depends_on: {{ ref('int_findings__v03_disability_subsidy_paid_twice') }}
+-- depends_on: {{ ref('int_findings__v04_dibao_benefit_above_cap') }}
+{%- set recompute_from = from_period if (from_period and is_incremental()) else none %}
+with findings as (
+    {{ union_findings() }}
+),
+rules as (
+    select rule_id, rule_name, kind, severity
+    from {{ ref('int_rule_parameters') }}
+    where enabled
+),
+new_findings as (
+    select
+        f.period,
+        f.rule_id || '-' || substr(sha256(f.rule_id || '|' || f.subject_person_id), 1, 12) as warning_id,
+        f.rule_id,
+        rules.rule_name,
+        rules.kind,
+        rules.severity,
+        f.subject_person_id,
+        f.subject_name,
+        f.household_id,
+        f.persons_involved::integer as persons_involved,
+        f.region_code,
+        substr(f.region_code, 1, 6) || '000000' as county_code,
+        substr(f.region_code, 1, 9) || '000' as township_code,
+        f.value,
+        f.threshold,
+        f.source_rows
+    from findings as f
+    join rules on rules.rule_id = f.rule_id
+    {%- if recompute_from %}
+    where f.period >= '{{ recompute_from }}'
+    {%- endif %}
+),
+-- Persistence: islands of consecutive calendar months per warning_id. Only complete periods are
+-- evaluated, so a month not on file or not complete has no finding and breaks the run. When only the
+-- periods from from_period are recomputed, the row of the month before (kept in the table) starts the
+-- island with its stored first_period and consecutive_periods.
+months as (
+    select warning_id, period, null::varchar as stored_first, null::integer as stored_length
+    from new_findings
+    {%- if recompute_from %}
+    union all
+    select warning_id, period, first_period, consecutive_periods
+    from {{ this }}
+    where period = strftime(strptime('{{ recompute_from }}-01', '%Y-%m-%d') - interval 1 month, '%Y-%m')
+    {%- endif %}
+),
+islands as (
+    select
+        *,
+        month_index - row_number() over (partition by warning_id order by month_index) as island
+    from (
+        select *, year(strptime(period || '-01', '%Y-%m-%d')) * 12
+                  + month(strptime(period || '-01', '%Y-%m-%d')) as month_index
+        from months
+    )
+),
+runs as (
+    select
+        warning_id,
+        period,
+        first_value(coalesce(stored_first, period)) over island_window as first_period,
+        first_value(coalesce(stored_length, 1)) over island_window
+            + month_index - first_value(month_index) over island_window as consecutive_periods
+    from islands
+    window island_window as (partition by warning_id, island order by month_index)
+)
+select
+    f.period,
+    f.warning_id,
+    f.rule_id,
+    f.rule_name,
+    f.kind,
+    f.severity,
+    f.subject_person_id,
+    f.subject_name,
+    f.household_id,
+    f.persons_involved,
+    f.region_code,
+    f.county_code,
+    f.township_code,
+    f.value,
+    f.threshold,
+    runs.first_period,
+    runs.consecutive_periods::integer as consecutive_periods,
+    f.source_rows
+from new_findings as f
+join runs on runs.warning_id = f.warning_id and runs.period = f.period
