@@ -10,6 +10,7 @@ only integer and float columns are numbers.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import BinaryIO
 
@@ -21,6 +22,20 @@ WIDE = "[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00
 MIN_WIDTH = 6
 MAX_WIDTH = 80
 HEADER_ROW = 1  # 0-based: the export line is row 0
+_LONG_DIGITS = re.compile(r"[0-9]{18}")
+
+
+def number_text(value: float | int) -> str:
+    """A number as the shortest text that reads back to the same double (`repr`). Where that text would
+    hold a run of 18 or more digits (a fraction below 0.1 with 17 significant digits, such as
+    `0.045454545454545456`), it is written in exponent form with 17 significant digits instead
+    (`4.5454545454545456e-02`, the same double): no exported number ever looks like an 18-digit id."""
+    if isinstance(value, int):
+        return str(value)
+    text = repr(float(value))
+    if _LONG_DIGITS.search(text):
+        text = format(float(value), ".16e")
+    return text
 
 
 def display_width(text: str) -> int:
@@ -46,6 +61,9 @@ def write_csv(df: pl.DataFrame, out: Path | BinaryIO) -> None:
     """UTF-8 with BOM, header in the first row, nulls as empty cells, floats at full precision."""
     if isinstance(out, Path):
         out.parent.mkdir(parents=True, exist_ok=True)
+    floats = [name for name, dtype in df.schema.items() if dtype.is_float()]
+    if floats:
+        df = df.with_columns(pl.col(floats).map_elements(number_text, return_dtype=pl.String))
     df.write_csv(out, include_bom=True, include_header=True, null_value="")
 
 
@@ -58,7 +76,7 @@ def _full_precision_numbers(ws) -> None:
 
     def number_element(number, attributes=()):
         attr = "".join(f' {key}="{ws._escape_attributes(value)}"' for key, value in attributes)
-        text = str(number) if isinstance(number, int) else repr(float(number))
+        text = number_text(number)
         ws.fh.write(f"<c{attr}><v>{text}</v></c>")
 
     ws._xml_number_element = number_element

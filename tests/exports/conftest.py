@@ -79,6 +79,8 @@ KPI_REGIONS = [(CITY, "city"), (C1, "county"), (C2, "county"), (T1, "township"),
 def kpi_value(indicator: str, region: str) -> float | None:
     if indicator == "K02_urban_rate" and region == T2:
         return None  # denominator 0
+    if indicator == "K04_rate":
+        return 1 / 22  # 0.045454545454545456: 17 significant digits after a leading zero
     if indicator.endswith(("rate", "coverage")):
         return 1 / 3
     return float(len(indicator) * 10 + int(region[4:6]))

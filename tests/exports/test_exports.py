@@ -130,11 +130,14 @@ def test_kpis_names_levels_and_precision(locations, tmp_path):
     rates = csv.filter(csv["指标编号"] == "K02_rate")["值"].to_list()
     assert rates == [repr(1 / 3)] * 5
     assert csv["值"].null_count() == 1  # the rate with denominator 0 stays empty
+    small = csv.filter(csv["指标编号"] == "K04_rate")["值"].to_list()
+    assert all(float(v) == 1 / 22 for v in small)  # exact, in a form that never looks like an id
     ws = open_sheet(_export(locations, tmp_path, "kpis", "xlsx")[0])
     values = [c.value for c in column_cells(ws, "值")]
     expected = [kpi_value(k, code) for code, _ in KPI_REGIONS for k in KPI_NAMES]
     assert values == expected  # exact doubles, in region then indicator order
-    assert values.count(1 / 3) == 7 * 5 - 1
+    assert values.count(1 / 3) == 6 * 5 - 1
+    assert values.count(1 / 22) == 5
 
 
 def test_quarantine_masking_by_column(locations, tmp_path):
@@ -211,3 +214,12 @@ def test_default_user_in_export_line(locations, tmp_path):
     export_list("warnings", locations, None, "xlsx", out)
     line = open_sheet(out)["A1"].value
     assert line.startswith("导出人: ") and not line.startswith("导出人:  ")
+
+
+def test_number_text_round_trips_without_long_digit_runs():
+    from pipelines.exports.writers import number_text
+
+    for value in (1 / 22, -1 / 22, 1 / 3, 0.1 + 0.2, 2.0, 1e-7, 123456.78, 0.0, 657.0, 5):
+        text = number_text(value)
+        assert float(text) == value
+        assert re.search(r"\d{18}", text) is None
