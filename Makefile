@@ -23,7 +23,12 @@ $(BIN)/safetynet: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --quiet
 	@touch $@
 
-env: $(BIN)/safetynet
+# The dbt manifest the Dagster definitions load (parsed again whenever the dbt project changes).
+MANIFEST := dbt_project/target/manifest.json
+$(MANIFEST): $(BIN)/safetynet $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml
+	cd dbt_project && ../$(BIN)/dbt parse --quiet --project-dir . --profiles-dir .
+
+env: $(BIN)/safetynet $(MANIFEST)
 
 generate: env
 	@if [ -z "$$(find $(DATA)/raw -mindepth 1 -not -name .gitkeep -print -quit 2>/dev/null)" ]; then \

@@ -1,9 +1,16 @@
-"""dbt, pointed at one dataset and warehouse: the environment every dbt invocation of SafetyNet uses."""
+"""dbt, pointed at one dataset and warehouse: the project copy and environment every dbt run uses.
+
+dbt writes the SQL it ran for a seed to `target/run/<project>/<seed path>`; with an absolute seed path
+(the dataset's seeds/ folder) that join IS the seed file, and dbt would overwrite the dataset. So each
+warehouse gets its own copy of dbt_project/ with the dataset's seeds copied into its `seeds/` folder:
+paths stay relative, the dataset is never written, and runs on different datasets never share files.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,23 +18,44 @@ from pathlib import Path
 from pipelines.settings import REPO_ROOT, Locations
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")  # this environment's dbt, PATH or not
+_PROJECT_FILES = ("dbt_project.yml", "profiles.yml")
+_PROJECT_FOLDERS = ("models", "macros", "tests")
+
+
+def project_copy(locations: Locations) -> Path:
+    """The warehouse's copy of the dbt project (models as in the repository, seeds of the dataset)."""
+    return locations.warehouse / "dbt_project"
+
+
+def prepare_project(locations: Locations) -> Path:
+    """Refresh the warehouse's copy of the dbt project; returns its folder."""
+    target = project_copy(locations)
+    target.mkdir(parents=True, exist_ok=True)
+    for name in _PROJECT_FILES:
+        shutil.copy2(DBT_PROJECT_DIR / name, target / name)
+    for name in (*_PROJECT_FOLDERS, "seeds"):
+        shutil.rmtree(target / name, ignore_errors=True)
+    for name in _PROJECT_FOLDERS:
+        if (DBT_PROJECT_DIR / name).exists():
+            shutil.copytree(DBT_PROJECT_DIR / name, target / name)
+    (target / "seeds").mkdir()
+    for seed in sorted(locations.seeds.glob("*.csv")):
+        shutil.copy2(seed, target / "seeds" / seed.name)
+    return target
 
 
 def dbt_env(locations: Locations) -> dict[str, str]:
-    """The dataset's seeds are the dbt seeds; the working DuckDB file is the dbt target."""
-    return {
-        "SAFETYNET_DUCKDB": str(locations.duckdb_path),
-        "SAFETYNET_SEEDS": str(locations.seeds),
-        "DBT_TARGET_PATH": str(locations.warehouse / "dbt_target"),
-        "DBT_LOG_PATH": str(locations.warehouse / "dbt_logs"),
-    }
+    """The working DuckDB file is the dbt target (dbt_project/profiles.yml reads it from here)."""
+    return {"SAFETYNET_DUCKDB": str(locations.duckdb_path)}
 
 
 def dbt(locations: Locations, *args: str, vars: dict | None = None, check: bool = True):
     """Run one dbt command (build, test, docs generate, ...) in a subprocess, for tests and tools."""
-    command = [str(Path(sys.executable).parent / "dbt"), *args, "--project-dir", str(DBT_PROJECT_DIR),
-               "--profiles-dir", str(DBT_PROJECT_DIR)]
+    project = prepare_project(locations)
+    command = [DBT_EXECUTABLE, *args, "--project-dir", str(project), "--profiles-dir", str(project)]
     if vars:
         command += ["--vars", json.dumps(vars)]
-    return subprocess.run(command, env={**os.environ, **dbt_env(locations)}, check=check,
-                          capture_output=True, text=True)
+    env = {k: v for k, v in os.environ.items() if k != "SAFETYNET_SEEDS"}
+    return subprocess.run(command, env={**env, **dbt_env(locations)}, check=check, capture_output=True,
+                          text=True, cwd=project)

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipelines.assets.dbt import DBT_RESOURCE, warehouse_models
+from pipelines.assets.dbt import dbt_resource, warehouse_models
 from pipelines.assets.raw import RAW_ASSETS
 from pipelines.assets.resources import Warehouse
 from pipelines.orchestration.jobs import BUILD_JOB, INGEST_JOB
@@ -14,7 +14,7 @@ def build_definitions(locations: Locations) -> dg.Definitions:
     return dg.Definitions(
         assets=[*RAW_ASSETS, warehouse_models],
         jobs=[INGEST_JOB, BUILD_JOB],
-        resources={"warehouse": Warehouse.from_locations(locations), "dbt": DBT_RESOURCE},
+        resources={"warehouse": Warehouse.from_locations(locations), "dbt": dbt_resource(locations)},
         # Every asset writes the one working DuckDB file: run them one after another in one process.
         executor=dg.in_process_executor,
     )

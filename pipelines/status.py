@@ -59,6 +59,20 @@ def describe_status(locations: Locations) -> str:
                 out.append(
                     f"  {period}  {n} files ({rej} rejected)  {read} / {loaded} / {quar} / {dup} / {foot}"
                 )
+            marts = con.execute(
+                "select count(*) from information_schema.tables where table_schema = 'main_marts'"
+            ).fetchone()[0]
+            pending = con.execute(
+                "select count(*) from information_schema.tables "
+                "where table_schema = 'meta' and table_name = 'build_pending'"
+            ).fetchone()[0] and con.execute("select min(from_period) from meta.build_pending").fetchone()[0]
+            out.append("")
+            if not marts:
+                out.append("建模 warehouse: not built yet")
+            elif pending:
+                out.append(f"建模 warehouse: built, but periods from {pending} wait for a successful build")
+            else:
+                out.append("建模 warehouse: built and tested for every period ingested")
             reasons = con.execute(
                 "select reason, count(*) from raw.quarantine group by reason order by 2 desc, 1"
             ).fetchall()

@@ -7,18 +7,15 @@ month on (the marts keep the earlier ones); unset, every period is built.
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from pipelines.assets.resources import Warehouse
-from pipelines.dbt_cli import DBT_PROJECT_DIR, dbt_env
+from pipelines.dbt_cli import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_env, prepare_project
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-# The dbt of this environment, whether or not .venv/bin is on PATH.
-DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 
 
 def _project_changed_since(path: Path) -> bool:
@@ -49,20 +46,27 @@ class DbtBuildConfig(dg.Config):
     full_refresh: bool = False
 
 
-@dbt_assets(manifest=ensure_manifest(), project=DBT_PROJECT)
+# No `project=` here: dbt runs in the warehouse's copy of the project (the resource's project_dir).
+@dbt_assets(manifest=ensure_manifest())
 def warehouse_models(
     context: dg.AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource, warehouse: Warehouse
 ):
     """Seeds, staging, intermediate and marts of dbt_project/, built and tested with `dbt build`."""
+    # The warehouse's own copy of the project, holding the dataset's seeds (pipelines/dbt_cli.py).
+    prepare_project(warehouse.locations)
     args = ["build"]
     if config.full_refresh:
         args.append("--full-refresh")
     if config.from_period and not config.full_refresh:
         args += ["--vars", f'{{"from_period": "{config.from_period}"}}']
-    # dbt runs as a subprocess that reads the dataset's seeds and the working warehouse from its
-    # environment (dbt_project/profiles.yml); the in-process executor runs one step at a time.
+    # dbt runs as a subprocess that reads the working warehouse from its environment
+    # (dbt_project/profiles.yml); the in-process executor runs one step at a time.
+    os.environ.pop("SAFETYNET_SEEDS", None)
     os.environ.update(dbt_env(warehouse.locations))
     yield from dbt.cli(args, context=context).stream()
 
 
-DBT_RESOURCE = DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE)
+def dbt_resource(locations) -> DbtCliResource:
+    """dbt on the warehouse's copy of the project (made here so the resource can check it exists)."""
+    project = prepare_project(locations)
+    return DbtCliResource(project_dir=str(project), profiles_dir=str(project), dbt_executable=DBT_EXECUTABLE)

@@ -1,0 +1,103 @@
+"""The documentation of the staging models, written from the input contract.
+
+`python -m pipelines.contract.dbt_docs` rewrites dbt_project/models/staging/_staging.yml; a test checks
+that the file is current, so a column added to the contract is documented in dbt in the same change.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from pipelines.contract.tables import BOOL, ENUM, LINEAGE_COLUMNS, TABLES, Column, Table
+
+STAGING_YML = Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "staging" / "_staging.yml"
+
+KIND_TEXT = {
+    "region_code": "12-digit village code (统计用区划代码) of the regions seed",
+    "text": "text",
+    "person_id": "18-character national ID (GB 11643), normalised",
+    "card_no": "20 characters: the holder's ID, the disability type digit and the grade digit",
+    "integer": "whole number ≥ 1",
+    "money": "yuan, DECIMAL(14,2)",
+    "date": "date",
+    "month": "month, YYYY-MM",
+    "region_name": "place name as written in the extract (trimmed)",
+}
+LINEAGE_TEXT = {
+    "period": "统计期: the month of the extract folder, YYYY-MM",
+    "source_file": "the file the row came from, relative to the dataset (raw/...)",
+    "source_row": "row number as Excel or a text editor shows it",
+    "loaded_at": "when ingestion loaded the row (UTC)",
+}
+DERIVED_TEXT = {
+    ("disability_cards", "person_id"): "the holder's person_id: first 18 characters of the card number",
+    ("monitoring", "region_code"): "village matched from the county, township and village names",
+}
+ADDED = {
+    "county_code": "county of the row: the first 6 digits of region_code, zero-padded to 12",
+    "township_code": "township of the row: the first 9 digits of region_code, zero-padded to 12",
+    "source_ref": "the source row as `raw/...:row`, the evidence a finding cites",
+}
+
+
+def _describe(column: Column) -> str:
+    if column.kind in (ENUM, BOOL):
+        values = ", ".join(f"{label} → {value}" for label, value in column.values.items())
+        kind = f"one of: {values}"
+    else:
+        kind = KIND_TEXT[column.kind]
+    optional = "; may be empty" if not column.required else ""
+    household = "; a household column (repeated on every member row)" if column.household else ""
+    return f"{column.header}: {kind}{optional}{household}"
+
+
+def _column(name: str, description: str, tests: list | None = None) -> list[str]:
+    lines = [f"      - name: {name}", f'        description: "{description}"']
+    if tests:
+        lines.append("        data_tests:")
+        lines += [f"          - {t}" for t in tests]
+    return lines
+
+
+def _model(table: Table) -> list[str]:
+    lines = [
+        f"  - name: stg_{table.source}__{table.name}",
+        f'    description: "{table.title} ({table.source}): typed rows as ingestion loaded them, one per '
+        f'row of a file that passed, with the county and township of the row and a reference to it."',
+        "    columns:",
+    ]
+    for column in table.columns:
+        tests = ["not_null"] if column.required else []
+        if column.kind == ENUM:
+            values = ", ".join(repr(v) for v in column.values.values())
+            tests.append(f"accepted_values: {{arguments: {{values: [{values}]}}}}")
+        if column.kind == "region_code":
+            tests.append("relationships: {arguments: {to: ref('dim_region'), field: region_code}}")
+        lines += _column(column.name, _describe(column), tests)
+    for (table_name, name), text in DERIVED_TEXT.items():
+        if table_name == table.name:
+            lines += _column(name, text, ["not_null"])
+    for name in LINEAGE_COLUMNS:
+        lines += _column(name, LINEAGE_TEXT[name], ["not_null"] if name != "loaded_at" else None)
+    for name, text in ADDED.items():
+        lines += _column(name, text)
+    return lines
+
+
+def render() -> str:
+    lines = [
+        "# Written by `python -m pipelines.contract.dbt_docs` from pipelines/contract/tables.py: edit the contract,",
+        "# not this file.",
+        "version: 2",
+        "",
+        "models:",
+    ]
+    for table in TABLES.values():
+        lines += _model(table)
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    STAGING_YML.write_text(render(), encoding="utf-8")
+    sys.stdout.write(f"wrote {STAGING_YML}\n")
