@@ -1,9 +1,9 @@
 {#
   The monitoring indicators of domain.md ("KPIs", K01-K09) under the 23 ids of product.md ("Exports"):
   one row per complete period, KPI region (the city, every county and every township of the regions
-  seed) and indicator, zero counts included. Rates are fractions, null when the denominator is 0 or the
-  population is unknown. K09 (standards in force) is given for counties and townships (their county's
-  standard), not for the city.
+  seed) and indicator, zero counts included; computed in int_kpi_indicators. Rates are fractions, null
+  when the denominator is 0 or the population is unknown. K09 (standards in force) is given for counties
+  and townships (their county's standard), not for the city.
 
   Incremental by period: `--vars '{from_period: "YYYY-MM"}'` deletes the periods >= from_period from
   this table and inserts them again; without it every period is deleted and inserted (a full rebuild).
@@ -16,91 +16,28 @@
 ) }}
 
 {%- set from_period = var('from_period', none) %}
-{%- set measures = [
-    'dibao_persons', 'dibao_rural_persons', 'dibao_urban_persons', 'dibao_households',
-    'tekun_persons', 'tekun_centralized', 'tekun_unable', 'tekun_unable_centralized',
-    'monitored_persons', 'monitored_in_dibao', 'monitored_in_tekun', 'monitored_covered',
-    'living_subsidy_persons', 'nursing_subsidy_persons', 'living_subsidy_amount', 'nursing_subsidy_amount',
-    'severe_card_holders', 'severe_card_holders_paid', 'assistance_total', 'warnings_open', 'warnings_new',
-] %}
-{#- a rate: null when the denominator is 0 or unknown -#}
-{%- set rate = "case when {1} is null or {1} = 0 then null else {0} / {1} end" %}
+{%- if from_period and not modules.re.match('^[0-9]{4}-(0[1-9]|1[0-2])$', from_period | string) %}
+    {{ exceptions.raise_compiler_error("from_period must be YYYY-MM") }}
+{%- endif %}
 {%- set indicators = [
-    ('K01_persons', 'dibao_persons'),
-    ('K01_households', 'dibao_households'),
-    ('K02_rate', rate.format('dibao_persons', 'population_total')),
-    ('K02_rural_rate', rate.format('dibao_rural_persons', 'population_rural')),
-    ('K02_urban_rate', rate.format('dibao_urban_persons', 'population_urban')),
-    ('K03_persons', 'tekun_persons'),
-    ('K03_centralized_rate', rate.format('tekun_centralized', 'tekun_persons')),
-    ('K04_rate', rate.format('tekun_unable_centralized', 'tekun_unable')),
-    ('K05_persons', 'monitored_persons'),
-    ('K05_in_dibao', 'monitored_in_dibao'),
-    ('K05_in_tekun', 'monitored_in_tekun'),
-    ('K05_rate', rate.format('monitored_covered', 'monitored_persons')),
-    ('K06_living_persons', 'living_subsidy_persons'),
-    ('K06_nursing_persons', 'nursing_subsidy_persons'),
-    ('K06_living_amount', 'living_subsidy_amount'),
-    ('K06_nursing_amount', 'nursing_subsidy_amount'),
-    ('K06_nursing_coverage', rate.format('severe_card_holders_paid', 'severe_card_holders')),
-    ('K07_amount', 'assistance_total'),
-    ('K08_open', 'warnings_open'),
-    ('K08_new', 'warnings_new'),
-    ('K09_dibao_urban', 'dibao_urban'),
-    ('K09_dibao_rural', 'dibao_rural'),
-    ('K09_tekun_basic', 'tekun_basic'),
+    'K01_persons', 'K01_households', 'K02_rate', 'K02_rural_rate', 'K02_urban_rate',
+    'K03_persons', 'K03_centralized_rate', 'K04_rate',
+    'K05_persons', 'K05_in_dibao', 'K05_in_tekun', 'K05_rate',
+    'K06_living_persons', 'K06_nursing_persons', 'K06_living_amount', 'K06_nursing_amount',
+    'K06_nursing_coverage', 'K07_amount', 'K08_open', 'K08_new',
+    'K09_dibao_urban', 'K09_dibao_rural', 'K09_tekun_basic',
 ] %}
 
-with periods as (
-    select period
-    from {{ ref('int_periods') }}
-    where is_complete
+with indicators as (
+    select *
+    from {{ ref('int_kpi_indicators') }}
     {%- if from_period %}
-      and period >= '{{ from_period }}'
+    where period >= '{{ from_period }}'
     {%- endif %}
-),
-regions as (
-    select p.period, g.region_code, g.level
-    from periods as p
-    cross join {{ ref('int_kpi_geography') }} as g
-),
-measures as (
-    -- every measure of a region as a column (0 where nothing was counted or paid)
-    select
-        r.period,
-        r.region_code,
-        r.level,
-        {%- for measure in measures %}
-        coalesce(max(v.value) filter (where v.measure = '{{ measure }}'), 0) as {{ measure }}{{ "," if not loop.last }}
-        {%- endfor %}
-    from regions as r
-    left join {{ ref('int_kpi_region_values') }} as v
-        on v.period = r.period and v.region_code = r.region_code
-    group by r.period, r.region_code, r.level
-),
-wide as (
-    select
-        m.*,
-        pop.population_total,
-        pop.population_rural,
-        pop.population_urban,
-        cast(s.dibao_urban as double) as dibao_urban,
-        cast(s.dibao_rural as double) as dibao_rural,
-        cast(s.tekun_basic as double) as tekun_basic
-    from measures as m
-    left join {{ ref('int_kpi_populations') }} as pop
-        on pop.period = m.period and pop.region_code = m.region_code
-    left join {{ ref('int_standards_in_force') }} as s
-        on s.period = m.period and s.county_code = substr(m.region_code, 1, 6) || '000000'
 )
-{%- for indicator, expression in indicators %}
-select
-    period,
-    region_code,
-    level,
-    '{{ indicator }}' as indicator_id,
-    cast({{ expression }} as double) as value
-from wide
+{%- for indicator in indicators %}
+select period, region_code, level, '{{ indicator }}' as indicator_id, {{ indicator }} as value
+from indicators
 {%- if indicator.startswith('K09') %}
 where level <> 'city'
 {%- endif %}

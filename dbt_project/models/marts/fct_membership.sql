@@ -21,6 +21,9 @@
 ) }}
 
 {%- set from_period = var('from_period', none) %}
+{%- if from_period and not modules.re.match('^[0-9]{4}-(0[1-9]|1[0-2])$', from_period | string) %}
+    {{ exceptions.raise_compiler_error("from_period must be YYYY-MM") }}
+{%- endif %}
 
 with periods as (
     select period
