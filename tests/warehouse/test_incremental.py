@@ -1,0 +1,77 @@
+"""A new month is built on top of the months already done: they are not recomputed, and the new month's
+findings (persistence included) and KPIs are those of the truth."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import polars as pl
+
+from pipelines.generate import generate
+from pipelines.run import run_pipeline
+from pipelines.settings import Locations
+
+
+def _query(locations: Locations, sql: str) -> pl.DataFrame:
+    with duckdb.connect(str(locations.duckdb_path), read_only=True) as con:
+        return con.sql(sql).pl()
+
+
+def test_new_month_leaves_earlier_months_alone(tmp_path):
+    data = tmp_path / "data"
+    generate(data, preset="demo", scale=0.2, months=3, seed=21, dirty=0.03)
+    periods = sorted(p.name for p in (data / "raw" / "civil_affairs").iterdir())
+    latest, earlier = periods[-1], periods[0]
+    held = tmp_path / "held"
+    for source_dir in (data / "raw").iterdir():
+        if (source_dir / latest).exists():
+            (held / source_dir.name).mkdir(parents=True)
+            shutil.move(source_dir / latest, held / source_dir.name / latest)
+    locations = Locations(data, tmp_path / "warehouse")
+    assert run_pipeline(locations).ok
+
+    # Marks on the earlier months: a recomputation would wipe them.
+    with duckdb.connect(str(locations.duckdb_path)) as con:
+        con.execute("update main_marts.fct_findings set threshold = 'MARK' where period = ?", [earlier])
+        # (a value the data tests accept: they would stop the build otherwise)
+        con.execute(
+            "update main_marts.fct_kpis set value = 1234.5 "
+            "where period = ? and indicator_id = 'K09_tekun_basic'", [earlier]
+        )
+        marked = con.execute(
+            "select count(*) from main_marts.fct_findings where period = ?", [earlier]
+        ).fetchone()[0]
+    assert marked > 0
+
+    for source_dir in held.iterdir():
+        shutil.move(source_dir / latest, data / "raw" / source_dir.name / latest)
+    summary = run_pipeline(locations)
+    assert summary.ok, summary.describe()
+    assert summary.ingested == {latest: summary.ingested[latest]} and summary.built_from == latest
+
+    still = _query(locations, f"select count(*) filter (where threshold = 'MARK') as n from main_marts.fct_findings where period = '{earlier}'")
+    assert still["n"][0] == marked
+    kept = _query(
+        locations,
+        f"select count(*) filter (where value = 1234.5) as n, count(*) as total from main_marts.fct_kpis "
+        f"where period = '{earlier}' and indicator_id = 'K09_tekun_basic'",
+    )
+    assert kept["n"][0] == kept["total"][0] > 0
+
+    truth = pl.read_csv(data / "truth" / "findings.csv", infer_schema=False).filter(pl.col("period") == latest)
+    got = _query(
+        locations,
+        f"select warning_id, first_period, consecutive_periods::varchar as consecutive_periods "
+        f"from main_marts.fct_findings where period = '{latest}'",
+    )
+    cols = ["warning_id", "first_period", "consecutive_periods"]
+    assert got.sort("warning_id").to_dicts() == truth.select(cols).sort("warning_id").to_dicts()
+    assert (got["consecutive_periods"] != "1").any(), "some findings persist from the months before"
+
+    kpis = pl.read_csv(data / "truth" / "kpis.csv", infer_schema=False).filter(pl.col("period") == latest)
+    got_kpis = _query(
+        locations,
+        f"select region_code, indicator_id, value from main_marts.fct_kpis where period = '{latest}'",
+    )
+    assert got_kpis.height == kpis.height
