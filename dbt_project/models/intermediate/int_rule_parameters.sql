@@ -21,7 +21,8 @@ seeded as (
         c.rule_name,
         c.kind,
         coalesce(nullif(trim(s.severity), ''), c.default_severity) as severity,
-        coalesce(s.enabled, true) as enabled,
+        -- a seed row with enabled left empty disables the rule (the reference reads it as false)
+        case when s.rule_id is null then true else coalesce(s.enabled, false) end as enabled,
         coalesce(nullif(trim(s.params), ''), '{}')::json as params
     from catalogue as c
     left join {{ ref('warning_rules') }} as s on s.rule_id = c.rule_id
