@@ -42,10 +42,16 @@ select
     params::varchar as params,
     coalesce((params ->> 'within_days')::integer, 30) as within_days,
     coalesce((params ->> 'drop_ratio')::decimal(6, 4), 0.30) as drop_ratio,
-    coalesce(
-        (select list(l.self_care order by l.self_care)
-         from unnest(cast(params -> 'self_care_levels' as varchar[])) as u(label)
-         join self_care_labels as l on l.label = u.label),
-        ['none']
-    ) as self_care_levels
+    -- absent → the default ['none']; given → its known levels only (an empty or unknown list matches
+    -- nothing, as in the reference); a single level may be given as a string
+    case
+        when (params -> 'self_care_levels') is null then ['none']
+        else coalesce(
+            (select list(l.self_care order by l.self_care)
+             from unnest(case json_type(params -> 'self_care_levels')
+                             when 'ARRAY' then cast(params -> 'self_care_levels' as varchar[])
+                             else [params ->> 'self_care_levels'] end) as u(label)
+             join self_care_labels as l on l.label = u.label),
+            []::varchar[])
+    end as self_care_levels
 from seeded
