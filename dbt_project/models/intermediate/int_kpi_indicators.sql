@@ -81,6 +81,6 @@ select
     region_code,
     level,
     {%- for indicator, expression in indicators %}
-    cast({{ expression }} as double) as {{ indicator }}{{ "," if not loop.last }}
+    cast({{ expression }} as double) as {{ indicator | lower }}{{ "," if not loop.last }}
     {%- endfor %}
 from wide

@@ -36,7 +36,7 @@ with indicators as (
     {%- endif %}
 )
 {%- for indicator in indicators %}
-select period, region_code, level, '{{ indicator }}' as indicator_id, {{ indicator }} as value
+select period, region_code, level, '{{ indicator }}' as indicator_id, {{ indicator | lower }} as value
 from indicators
 {%- if indicator.startswith('K09') %}
 where level <> 'city'
