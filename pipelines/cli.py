@@ -31,17 +31,24 @@ def main() -> None:
 @main.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="输出目录 / output folder: raw/, seeds/, truth/")
-@click.option("--preset", type=click.Choice(["demo", "report-2021"]), default="demo", show_default=True)
+@click.option("--preset", type=click.Choice(["demo", "report-2021"]), default="demo", show_default=True,
+              help="demo: months of a city with planted cases; report-2021: 泰安市 2021-09 (taian only)")
+@click.option("--city", type=click.Choice(["taian", "jining"]), default="taian", show_default=True,
+              help="城市 / city: taian 泰安市, jining 济宁市 (own counties, standards, rule settings); "
+                   "report-2021 is taian only")
 @click.option("--scale", type=float, default=1.0, show_default=True, help="规模倍数 / size multiplier")
 @click.option("--months", type=int, default=None, help="统计期数 / number of monthly periods")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--dirty", type=float, default=None, help="脏数据比例 / share of rows with dirt (0–1)")
-def generate(out: Path, preset: str, scale: float, months: int | None, seed: int, dirty: float | None):
+def generate(out: Path, preset: str, city: str, scale: float, months: int | None, seed: int,
+             dirty: float | None):
     """生成合成数据集 / write a synthetic dataset with its truth (all people invented)."""
     from pipelines.generate import generate as run_generate
 
+    if preset == "report-2021" and city != "taian":
+        raise click.UsageError("--preset report-2021 is 泰安市's published table: use --city taian")
     summary = run_generate(out, preset=preset, scale=scale, months=months, seed=seed, dirty=dirty,
-                           progress=_progress)
+                           progress=_progress, city=city)
     for key, value in summary.items():
         click.echo(f"{key}: {value}")
 

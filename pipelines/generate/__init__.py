@@ -1,6 +1,7 @@
 """`safetynet generate`: a synthetic dataset (raw extracts, seeds) and its truth.
 
-`generate(out, ...)` builds the population (`model.build_dataset`), writes `out/seeds/*.csv`,
+`generate(out, ..., city=...)` builds the population of a city (cities.py; `model.build_dataset`),
+writes `out/seeds/*.csv`,
 `out/raw/<source>/<YYYY-MM>/<table>*.<ext>` with dirt (`writer`), and `out/truth/` (`truth`).
 """
 
@@ -10,11 +11,12 @@ from pathlib import Path
 
 
 def generate(out: Path, preset: str = "demo", scale: float = 1.0, months: int | None = None, seed: int = 0,
-             dirty: float | None = None, progress=None) -> dict:
+             dirty: float | None = None, progress=None, city: str = "taian") -> dict:
+    """`city`: a key of `cities.CITIES` (`taian`, `jining`) or a `cities.City`; `report-2021` is taian only."""
     from pipelines.generate.model import build_dataset
     from pipelines.generate.truth import write_dataset
 
-    ds = build_dataset(preset=preset, scale=scale, months=months, seed=seed, progress=progress)
+    ds = build_dataset(preset=preset, scale=scale, months=months, seed=seed, progress=progress, city=city)
     return write_dataset(Path(out), ds, seed=seed, dirty=0.03 if dirty is None else dirty, progress=progress)
 
 

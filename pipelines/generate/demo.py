@@ -66,9 +66,9 @@ class Standards:
 class World:
     """Shared state while building: rng, ids, villages, periods, standards, the period frames."""
 
-    def __init__(self, rng, seeds, periods, ref_date):
+    def __init__(self, rng, seeds, periods, ref_date, other_codes=None):
         self.rng = rng
-        self.ids = IdFactory(rng)
+        self.ids = IdFactory(rng, other_codes)
         self.vil = villages(seeds["regions"])
         self.periods = periods
         self.ends = [month_end(p) for p in periods]

@@ -11,7 +11,7 @@ import numpy as np
 WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
 CHECK_CHARS = np.frombuffer(b"10X98765432", dtype=np.uint8)
 
-# Real county-level address codes elsewhere (people born outside the city).
+# Real county-level address codes elsewhere (people born outside the demo city; a `City` has its own).
 OTHER_CODES = np.array([
     370102, 370103, 370105, 370112, 370202, 370203, 370302, 370303, 370402, 370481, 370811, 370830,
     370831, 370832, 371302, 371311, 371321, 370725, 370786, 371402, 372301, 410102, 320102, 130102,
@@ -65,8 +65,9 @@ def is_valid(pid: str) -> bool:
 class IdFactory:
     """Issues unique ids; remembers every id issued."""
 
-    def __init__(self, rng: np.random.Generator):
+    def __init__(self, rng: np.random.Generator, other_codes=None):
         self.rng = rng
+        self.other_codes = OTHER_CODES if other_codes is None else np.asarray(other_codes, dtype=np.int64)
         self._issued: list[np.ndarray] = []
 
     @property
@@ -78,7 +79,7 @@ class IdFactory:
         n = len(addr)
         addr = np.asarray(addr, dtype=np.int64).copy()
         other = rng.random(n) < other_share
-        addr[other] = rng.choice(OTHER_CODES, int(other.sum()))
+        addr[other] = rng.choice(self.other_codes, int(other.sum()))
         male = np.asarray(male, dtype=bool)
         out = np.empty(n, dtype="U18")
         todo = np.arange(n)

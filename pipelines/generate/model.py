@@ -5,15 +5,15 @@ the contract, `period`, `_planted`). The writer renders them into dirty files; t
 truth from what loads.
 
 Presets (presets.py):
-- `demo` (demo_build.py, demo.py, demo_linked.py, planted*.py): 泰安市's six real counties with invented
-  townships and villages; 12 months ending 2026-10 (`months` overrides, always ending there). Dibao
+- `demo` (demo_build.py, demo.py, demo_linked.py, planted*.py): a city's real counties (cities.py: 泰安市
+  by default, or 济宁市) with invented townships and villages; 12 months ending 2026-10 (`months` overrides, always ending there). Dibao
   households (城市低保 in urban villages, 农村低保 in rural ones, some covering one member, some 停保),
   tekun persons, the near-dibao register, the rural monitoring roster (partly the same people as dibao
   households and tekun persons), disability cards with the two subsidies, temporary assistance. Months
   evolve: entries, exits, income changes, risks eliminated and returning, new and cancelled cards,
-  benefits that follow the standard raised every 1 January. Planted cases (`_planted`) make every rule
+  benefits that follow the standard raised every year (泰安: 1 January; 济宁: 1 July). Planted cases (`_planted`) make every rule
   fire in several periods, with near-misses at each boundary (planted_cases.py).
-- `report-2021` (report2021.py): 2021-09 only, rural programmes only, standards 657 / 854; the city-level
+- `report-2021` (report2021.py, 泰安市 only): 2021-09 only, rural programmes only, standards 657 / 854; the city-level
   KPIs K01–K06 are exactly the published figures at scale 1. No planted cases.
 
 Money is carried in cents (Int64) while building and becomes Decimal(14, 2) in `finalize`.
@@ -29,6 +29,7 @@ import polars as pl
 from pipelines.contract.tables import (BOOL, CARD_NO, DATE, ENUM, INTEGER, MONEY, MONTH, PERSON_ID, REGION_CODE,
                                        REGION_NAME, TABLES, TEXT)
 
+from .cities import City, get_city
 from .presets import PRESETS, DemoPreset, ReportPreset
 
 
@@ -95,16 +96,21 @@ def finalize(table: str, frames: list[pl.DataFrame]) -> pl.DataFrame:
 
 
 def build_dataset(preset: str = "demo", scale: float = 1.0, months: int | None = None, seed: int = 0,
-                  progress=None) -> Dataset:
-    """Build the population of a preset: seeds and every table's clean records for every period."""
+                  progress=None, city: "str | City" = "taian") -> Dataset:
+    """Build the population of a preset for a city (cities.py): seeds and every table's clean records for
+    every period. `report-2021` is 泰安市's published table: the city must be `taian`."""
     cfg = PRESETS[preset]
+    city = get_city(city)
     rng = np.random.default_rng(seed)
     if isinstance(cfg, DemoPreset):
         from .demo_build import build_demo
 
-        return build_demo(cfg, rng, scale, months, progress)
+        return build_demo(cfg, rng, scale, months, progress, city=city)
     if isinstance(cfg, ReportPreset):
         from .report2021 import build_report
+
+        if city.key != "taian":
+            raise ValueError(f"preset {preset!r} is 泰安市's published table: city must be 'taian', not {city.key!r}")
 
         return build_report(cfg, rng, scale, progress)
     raise ValueError(f"unknown preset {preset!r}")

@@ -1,6 +1,7 @@
 """The seeds of a generated dataset: regions, populations, standards and rule parameters.
 
-The demo city is 泰安市 with its real county-level codes; townships, villages and figures are invented.
+Built from a `City` (cities.py): its real county-level codes; townships, villages and figures are
+invented. The default is the demo city 泰安市.
 """
 
 from __future__ import annotations
@@ -11,50 +12,31 @@ import json
 import numpy as np
 import polars as pl
 
-PROVINCE = ("370000000000", "山东省")
-CITY = ("370900000000", "泰安市")
-# code, name, urban share of the registered population
-COUNTIES = (
-    (370902, "泰山区", 0.72),
-    (370911, "岱岳区", 0.38),
-    (370921, "宁阳县", 0.30),
-    (370923, "东平县", 0.28),
-    (370982, "新泰市", 0.42),
-    (370983, "肥城市", 0.40),
-)
+from .cities import TAIAN, City
 
-_TOWN_A = list("东西南北大小上下新石柳杏桃梨枣龙凤泉汶岱岳青白黄金银玉云")
-_TOWN_B = list("阳安平宁兴丰华明德和泉山河桥店集庄营峪坡屯口城岭湖沟埠")
-_VIL_PREFIX = list("东西南北前后大小上下新老石柳杏枣河山沙高") + list(
-    "王李张刘赵孙马朱胡郭高宋韩曹董于姜崔吕丁孟侯郝孔魏徐杜田范贾"
-)
-_VIL_SUFFIX = ("庄", "家庄", "官庄", "王庄", "屯", "营", "峪", "店", "集", "楼", "洼", "坡", "岭", "寨", "河",
-               "沟", "园", "泉", "埠", "里", "旺", "疃", "家峪", "家洼", "辛庄", "庄子", "铺", "堂")
-_COMMUNITY = ("泰和", "岱宗", "东岳", "财源", "望岳", "迎春", "青年", "振兴", "和平", "文化", "建设", "向阳",
-              "光明", "胜利", "幸福", "龙潭", "仙鹤", "锦绣", "御碑", "汶河", "南关", "北关", "东关", "西关",
-              "红门", "虎山", "桃花源", "金山", "凤台", "丰收")
-
-SEVERITY = {
-    "W01": "orange", "W02": "yellow", "W03": "yellow", "W04": "red", "W05": "orange", "W06": "orange",
-    "W07": "yellow", "W08": "orange", "V01": "orange", "V02": "orange", "V03": "yellow", "V04": "yellow",
-}
-PARAMS = {"W04": {"within_days": 30}, "W05": {"self_care_levels": ["全失能"]}, "W07": {"drop_ratio": 0.30}}
-
-# the planted collision: two villages of one township whose names stripped of 村/社区 are equal
-COLLIDING_BASE = "李庄"
+# The demo city's settings, kept as names for callers that read them.
+PROVINCE = TAIAN.province
+CITY = TAIAN.city
+COUNTIES = tuple((c.code, c.name, c.urban_share) for c in TAIAN.counties)  # code, name, urban share
+SEVERITY = {r: s.severity for r, s in TAIAN.rules.items()}
+PARAMS = {r: s.params for r, s in TAIAN.rules.items() if s.params}
+COLLIDING_BASE = TAIAN.colliding_base
 
 
-def _regions(rng: np.random.Generator, all_rural: bool, n_towns: tuple[int, int], n_vils: tuple[int, int]):
-    rows = [(PROVINCE[0], PROVINCE[1], "province", None, None), (CITY[0], CITY[1], "city", PROVINCE[0], None)]
-    for ci, (cc, cname, urban_share) in enumerate(COUNTIES):
+def _regions(rng: np.random.Generator, city: City, all_rural: bool, n_towns: tuple[int, int],
+             n_vils: tuple[int, int]):
+    province, cty = city.province, city.city
+    rows = [(province[0], province[1], "province", None, None), (cty[0], cty[1], "city", province[0], None)]
+    for county in city.counties:
+        cc, cname, urban_share = county.code, county.name, county.urban_share
         ccode = f"{cc}000000"
-        rows.append((ccode, cname, "county", CITY[0], None))
+        rows.append((ccode, cname, "county", cty[0], None))
         nt = int(rng.integers(*n_towns))
         n_streets = max(1, int(round(nt * (0.6 if urban_share > 0.6 else 0.2))))
         used: set[str] = set()
         for t in range(nt):
             while True:
-                base = str(rng.choice(_TOWN_A)) + str(rng.choice(_TOWN_B))
+                base = str(rng.choice(city.town_first)) + str(rng.choice(city.town_second))
                 if base not in used:
                     break
             used.add(base)
@@ -66,14 +48,14 @@ def _regions(rng: np.random.Generator, all_rural: bool, n_towns: tuple[int, int]
             vbases: set[str] = set()
             names = []
             if t == 0 or (suffix != "街道" and t == n_streets):  # the colliding pair, in every county
-                vbases.add(COLLIDING_BASE)
-                names += [(COLLIDING_BASE + "社区", "urban"), (COLLIDING_BASE + "村", "rural")]
+                vbases.add(city.colliding_base)
+                names += [(city.colliding_base + "社区", "urban"), (city.colliding_base + "村", "rural")]
             while len(names) < nv:
                 if len([n for n in names if n[0].endswith("社区")]) < n_comm:
-                    b = str(rng.choice(_COMMUNITY))
+                    b = str(rng.choice(city.communities))
                     kind = ("社区", "urban")
                 else:
-                    b = str(rng.choice(_VIL_PREFIX)) + str(rng.choice(_VIL_SUFFIX))
+                    b = str(rng.choice(city.village_prefix)) + str(rng.choice(city.village_suffix))
                     kind = ("村", "rural")
                 if b in vbases or b.endswith("村"):
                     continue
@@ -100,12 +82,14 @@ def _split(rng: np.random.Generator, total: int, k: int) -> np.ndarray:
     return parts
 
 
-def _population(rng, regions: pl.DataFrame, years: list[int], rural_totals: np.ndarray | None) -> pl.DataFrame:
+def _population(rng, city: City, regions: pl.DataFrame, years: list[int],
+                rural_totals: np.ndarray | None) -> pl.DataFrame:
     """Per county and township per year. `rural_totals`: the counties' rural population in the last
     year (report preset), else drawn."""
     towns = regions.filter(pl.col("level") == "township")
     rows = []
-    for ci, (cc, _, urban_share) in enumerate(COUNTIES):
+    for ci, county in enumerate(city.counties):
+        cc, urban_share = county.code, county.urban_share
         ccode = f"{cc}000000"
         tcodes = towns.filter(pl.col("parent_code") == ccode)["region_code"].to_list()
         if rural_totals is not None:
@@ -136,22 +120,17 @@ def _population(rng, regions: pl.DataFrame, years: list[int], rural_totals: np.n
     ).sort("region_code", "year")
 
 
-def _standards(rng, fixed: dict | None) -> pl.DataFrame:
-    """Per county: yearly raises on 1 January (2023–2026), or one fixed row (report preset)."""
+def _standards(rng, city: City, fixed: dict | None) -> pl.DataFrame:
+    """Per county: the city's schedule of yearly raises (`StandardsSchedule`), or one fixed row (report
+    preset)."""
     rows = []
-    for cc, _, urban_share in COUNTIES:
-        ccode = f"{cc}000000"
+    for county in city.counties:
+        ccode = f"{county.code}000000"
         if fixed is not None:
             rows.append((ccode, dt.date.fromisoformat(fixed["effective_from"]), fixed["dibao_urban"], fixed["dibao_rural"],
                          fixed["tekun_basic"], "1.50", fixed["relapse_income_line"]))
             continue
-        urban = 1000 - int(rng.integers(0, 9)) * 5 - (0 if urban_share > 0.6 else 20)
-        rural = urban - 200 + int(rng.integers(0, 5)) * 5
-        for year, back in ((2026, 0), (2025, 1), (2024, 2), (2023, 3)):
-            u = urban - back * 35
-            r = rural - back * 40
-            rows.append((ccode, dt.date(year, 1, 1), u, r, int(round(u * 1.3)), "1.50",
-                         7200 - back * 300))
+        rows += [(ccode, *r) for r in city.standards.rows(rng, county.urban_share)]
     df = pl.DataFrame(
         rows,
         schema=["county_code", "effective_from", "dibao_urban", "dibao_rural", "tekun_basic",
@@ -167,21 +146,23 @@ def _standards(rng, fixed: dict | None) -> pl.DataFrame:
     ).sort("county_code", "effective_from")
 
 
-def warning_rules() -> pl.DataFrame:
+def warning_rules(city: City = TAIAN) -> pl.DataFrame:
+    rules = city.rules
     return pl.DataFrame({
-        "rule_id": list(SEVERITY),
-        "enabled": [True] * len(SEVERITY),
-        "severity": list(SEVERITY.values()),
-        "params": [json.dumps(PARAMS.get(r, {}), ensure_ascii=False) for r in SEVERITY],
+        "rule_id": list(rules),
+        "enabled": [r.enabled for r in rules.values()],
+        "severity": [r.severity for r in rules.values()],
+        "params": [json.dumps(r.params, ensure_ascii=False) for r in rules.values()],
     })
 
 
 def build_seeds(rng: np.random.Generator, *, all_rural: bool, years: list[int], standards: dict | None = None,
-                rural_totals: np.ndarray | None = None, n_towns=(8, 12), n_vils=(10, 18)) -> dict[str, pl.DataFrame]:
-    regions = _regions(rng, all_rural, n_towns, n_vils)
+                rural_totals: np.ndarray | None = None, n_towns=(8, 12), n_vils=(10, 18),
+                city: City = TAIAN) -> dict[str, pl.DataFrame]:
+    regions = _regions(rng, city, all_rural, n_towns, n_vils)
     return {
         "regions": regions,
-        "region_population": _population(rng, regions, years, rural_totals),
-        "assistance_standards": _standards(rng, standards),
-        "warning_rules": warning_rules(),
+        "region_population": _population(rng, city, regions, years, rural_totals),
+        "assistance_standards": _standards(rng, city, standards),
+        "warning_rules": warning_rules(city),
     }
