@@ -8,7 +8,9 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 import pytest
+from click.testing import CliRunner
 
+from pipelines.cli import main
 from pipelines.generate.reference_kpis import INDICATORS
 from pipelines.settings import Locations
 
@@ -103,3 +105,39 @@ def test_report_2021_published_figures(report_warehouse):
 def test_report_2021_equals_truth(report_warehouse):
     diff = differences(warehouse_kpis(report_warehouse), truth_kpis(report_warehouse))
     assert diff.height == 0, describe(diff)
+
+
+# The published table as an official receives it: `safetynet export kpis` (CSV with BOM, Chinese headers).
+PUBLISHED_EXPORT = {
+    "K01_households": 121_828,
+    "K01_persons": 226_989,
+    "K03_persons": 27_517,
+    "K05_persons": 30_144,
+    "K05_in_dibao": 14_714,
+    "K05_in_tekun": 192,
+    "K06_living_persons": 103_499,
+    "K06_nursing_persons": 68_096,
+}
+
+
+@pytest.mark.slow
+def test_export_kpis_gives_the_published_city_figures(report_warehouse, tmp_path):
+    out = tmp_path / "指标.csv"
+    result = CliRunner().invoke(
+        main,
+        ["export", "kpis", "--period", "2021-09", "--out", str(out), "--data", str(report_warehouse.data),
+         "--warehouse", str(report_warehouse.warehouse)],
+    )
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    kpis = pl.read_csv(out, infer_schema=False)
+    assert kpis.columns == ["统计期", "行政区划代码", "区域名称", "层级", "指标编号", "指标名称", "值"]
+    city = {r["指标编号"]: r["值"] for r in kpis.filter(pl.col("层级") == "市").to_dicts()}
+    for indicator, figure in PUBLISHED_EXPORT.items():
+        assert float(city[indicator]) == figure, indicator
+    assert round(float(city["K02_rural_rate"]) * 100, 1) == 4.2
+    assert round(float(city["K04_rate"]) * 100, 1) == 57.3
+    counties = kpis.filter(pl.col("层级") == "县区")
+    for indicator, figure in (("K09_dibao_rural", 657), ("K09_dibao_urban", 657), ("K09_tekun_basic", 854)):
+        values = counties.filter(pl.col("指标编号") == indicator)["值"].cast(pl.Float64).unique().to_list()
+        assert values == [figure], indicator
