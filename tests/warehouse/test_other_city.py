@@ -1,0 +1,136 @@
+"""The warehouse on another city: 济宁市 (`safetynet generate --city jining`), with its own regions,
+standards (raised every 1 July) and rule settings (W03 disabled, W02 orange, W04 45 days, W05 partial
+and full disability, W07 25 %). Nothing about the demo city may be hard-coded (extracts.md).
+
+The dataset is ingested and modelled by `run_pipeline`; fct_findings and fct_kpis must equal the
+generator's truth, which the oracle computes from the same seeds. Messages carry counts, rule ids,
+warning_ids and indicator ids only, never a person id or a name; assertion rewriting is off.
+
+PYTEST_DONT_REWRITE
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+import pytest
+
+from pipelines.generate import generate
+from pipelines.run import run_pipeline
+from pipelines.settings import Locations
+
+FINDING_KEY = ["period", "warning_id"]
+FINDING_COLUMNS = ["period", "warning_id", "first_period", "consecutive_periods", "severity", "region_code",
+                   "value", "threshold"]
+KPI_KEY = ["period", "region_code", "indicator_id"]
+RELATIVE = 1e-9
+SHOWN = 5
+JINING_COUNTIES = {"370811", "370812", "370826", "370827", "370828", "370829", "370830", "370831", "370832",
+                   "370881", "370883"}
+
+
+@pytest.fixture(scope="module")
+def jining_warehouse(tmp_path_factory) -> Locations:
+    root = tmp_path_factory.mktemp("jining")
+    generate(root / "data", preset="demo", city="jining", months=3, scale=0.3, seed=5, dirty=0.05)
+    locations = Locations(root / "data", root / "warehouse")
+    summary = run_pipeline(locations)
+    assert summary.ok, "the pipeline failed on the jining dataset"
+    return locations
+
+
+def query(locations: Locations, sql: str) -> pl.DataFrame:
+    with duckdb.connect(str(locations.duckdb_path), read_only=True) as con:
+        return con.sql(sql).pl()
+
+
+def warehouse_findings(locations: Locations) -> pl.DataFrame:
+    frame = query(locations, "select * from main_marts.fct_findings")
+    return frame.select([pl.col(c).cast(pl.String) for c in FINDING_COLUMNS])
+
+
+def truth_findings(locations: Locations) -> pl.DataFrame:
+    frame = pl.read_csv(locations.data / "truth" / "findings.csv", infer_schema=False)
+    return frame.select(FINDING_COLUMNS)
+
+
+def finding_differences(truth: pl.DataFrame, got: pl.DataFrame) -> list[str]:
+    """Counts and warning_ids of what differs, per rule."""
+    problems = []
+    duplicated = got.group_by(FINDING_KEY).len().filter(pl.col("len") > 1)
+    if duplicated.height:
+        problems.append(f"{duplicated.height} (period, warning_id) twice in fct_findings")
+    for name, left, right in (("missing", truth, got), ("unexpected", got, truth)):
+        only = left.join(right, on=FINDING_KEY, how="anti").sort(FINDING_KEY)
+        if only.height:
+            ids = ", ".join(f"{p} {w}" for p, w in only.select(FINDING_KEY).head(SHOWN).iter_rows())
+            problems.append(f"{only.height} {name} finding(s): {ids}")
+    both = truth.join(got, on=FINDING_KEY, suffix="_got")
+    for column in FINDING_COLUMNS:
+        if column in FINDING_KEY:
+            continue
+        wrong = both.filter(pl.col(column).ne_missing(pl.col(f"{column}_got"))).sort(FINDING_KEY)
+        if wrong.height:
+            ids = ", ".join(f"{p} {w}" for p, w in wrong.select(FINDING_KEY).head(SHOWN).iter_rows())
+            problems.append(f"{column}: {wrong.height} of {both.height} differ: {ids}")
+    return problems
+
+
+def test_findings_equal_truth(jining_warehouse):
+    truth, got = truth_findings(jining_warehouse), warehouse_findings(jining_warehouse)
+    assert truth.height > 0, "the truth has findings"
+    problems = finding_differences(truth, got)
+    assert not problems, "; ".join(problems)
+    assert got.height == truth.height
+
+
+def test_rule_settings_of_the_city(jining_warehouse):
+    got = query(jining_warehouse, "select rule_id, severity from main_marts.fct_findings")
+    rules = set(got["rule_id"])
+    assert "W03" not in rules, "W03 is disabled in this city"
+    w02 = got.filter(pl.col("rule_id") == "W02")
+    assert w02.height > 0, "W02 fires"
+    assert set(w02["severity"]) == {"orange"}, f"W02 severities {sorted(set(w02['severity']))}"
+    truth = truth_findings(jining_warehouse)
+    assert not truth["warning_id"].str.starts_with("W03").any()
+    # the changed parameters are exercised: W04 within 45 days (a 31-day case fires), W05 on 半失能
+    w04 = query(jining_warehouse, "select value, threshold from main_marts.fct_findings where rule_id = 'W04'")
+    assert w04.height > 0 and set(w04["threshold"].cast(pl.Float64)) == {45.0}, "W04 threshold 45"
+    assert (w04["value"].cast(pl.Float64) > 30).any(), "a W04 finding beyond the default 30 days"
+    w05 = query(jining_warehouse, "select value from main_marts.fct_findings where rule_id = 'W05'")
+    assert "半失能" in set(w05["value"].cast(pl.String)), "W05 fires on 半失能"
+
+
+def test_kpis_equal_truth(jining_warehouse):
+    got = query(jining_warehouse, "select period, region_code, level, indicator_id, value from main_marts.fct_kpis")
+    truth = pl.read_csv(
+        jining_warehouse.data / "truth" / "kpis.csv",
+        schema_overrides={"period": pl.String, "region_code": pl.String, "level": pl.String,
+                          "indicator_id": pl.String, "value": pl.Float64},
+    ).select("period", "region_code", "level", "indicator_id", "value")
+    got = got.with_columns(pl.col("value").cast(pl.Float64))
+    assert got.height == truth.height, f"{got.height} kpi rows, truth {truth.height}"
+    joined = truth.join(got, on=KPI_KEY, how="full", suffix="_got", coalesce=True)
+    value, got_value = pl.col("value"), pl.col("value_got")
+    same = (value.is_null() & got_value.is_null()) | (
+        (value - got_value).abs() <= RELATIVE * pl.max_horizontal(value.abs(), got_value.abs(), pl.lit(1.0))
+    )
+    diff = joined.filter(~(same.fill_null(False) & pl.col("level").eq_missing(pl.col("level_got"))))
+    by = diff.group_by("indicator_id").len().sort("indicator_id")
+    assert diff.height == 0, f"{diff.height} differing kpi rows: " + ", ".join(
+        f"{i} {n}" for i, n in by.iter_rows())
+    cities = set(got.filter(pl.col("level") == "city")["region_code"])
+    assert cities == {"370800000000"}, f"city-level kpis of {sorted(cities)}"
+
+
+def test_seeds_tables_hold_the_city(jining_warehouse):
+    regions = query(jining_warehouse, "select region_code, level from main_seeds.regions")
+    codes = regions["region_code"].cast(pl.String)
+    assert codes.str.starts_with("3709").sum() == 0, "泰安 codes in main_seeds.regions"
+    not_province = regions.filter(pl.col("level") != "province")["region_code"].cast(pl.String)
+    assert not_province.str.starts_with("3708").all(), "region codes outside 济宁"
+    counties = set(regions.filter(pl.col("level") == "county")["region_code"].cast(pl.String).str.slice(0, 6))
+    assert counties == JINING_COUNTIES, f"{len(counties)} counties"
+    rules = query(jining_warehouse, "select rule_id, enabled from main_seeds.warning_rules")
+    disabled = set(rules.filter(~pl.col("enabled").cast(pl.Boolean))["rule_id"])
+    assert disabled == {"W03"}, f"disabled {sorted(disabled)}"
