@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import polars as pl
 
@@ -73,6 +75,9 @@ class World:
         self.periods = periods
         self.ends = [month_end(p) for p in periods]
         self.std = Standards(seeds["assistance_standards"], periods)
+        # rule parameters of the seed (warning_rules.csv): planted boundary cases follow them
+        self.rule_params = {r: json.loads(x) if x else {} for r, x in seeds["warning_rules"].select(
+            "rule_id", "params").iter_rows()}
         self.ref = ref_date
         self.frames: dict[str, list[pl.DataFrame]] = {}
         self.hh_counter = 0

@@ -62,6 +62,10 @@ class Planter:
         u = vil["urban"] if urban is None else urban
         return int(self.w.std.dibao(np.array([vil["county6"]]), np.array([u]), p)[0])
 
+    def param(self, rule_id: str, name: str, default):
+        """A rule parameter of the city's warning_rules seed (else the default of rules.md)."""
+        return self.w.rule_params.get(rule_id, {}).get(name, default)
+
     def end(self, p: int) -> np.datetime64:
         return self.w.ends[p]
 

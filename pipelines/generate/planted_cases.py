@@ -101,15 +101,17 @@ def w04(pt):
     v = pt.village()
     d = str(np.datetime64(pt.w.periods[p]).astype("datetime64[D]") + 9)
     pt.monitoring(pt.people(3, v), v, list(range(p, P)), mtype=S, cause="accident", ident=d)
-    # fires: identified exactly 30 days before the end of a 31-day month; near-miss: 31 days before
+    # fires: identified exactly within_days before the end of P (30: the 1st of a 31-day month);
+    # near-miss: one day earlier
+    within = int(pt.param("W04", "within_days", 30))
     m31 = [q for q in range(1, P) if _days(pt, q) == 31]
     if m31:
         q = m31[len(m31) // 2]
-        first = str(np.datetime64(pt.w.periods[q]).astype("datetime64[D]"))
+        first = str(pt.end(q) - within)
         v = pt.village()
         pt.monitoring(pt.people(2, v), v, list(range(q, P)), mtype=S, cause="disaster", ident=first)
         v = pt.village()
-        before = str(np.datetime64(pt.w.periods[q]).astype("datetime64[D]") - 1)
+        before = str(pt.end(q) - within - 1)
         pt.monitoring(pt.people(2, v), v, list(range(q, P)), mtype=S, cause="illness", ident=before)
     # fires: paid the day before identification (does not count)
     p = min(6, P - 1)
@@ -182,10 +184,12 @@ def w06(pt):
 # ---------------------------------------------------------------------------------------------- W07
 def w07(pt):
     P = pt.P
+    # the boundary of the city's drop_ratio (0.30: 20,000.00 → 14,000.00), in cents
+    low = 2000000 - int(round(2000000 * float(pt.param("W07", "drop_ratio", 0.30))))
     v = pt.village()
-    pt.monitoring(pt.people(3, v), v, _all(pt), income=lambda p: 2000000 if p < 4 else 1400000)  # ≤: fires at 4
+    pt.monitoring(pt.people(3, v), v, _all(pt), income=lambda p: 2000000 if p < 4 else low)  # ≤: fires at 4
     v = pt.village()
-    pt.monitoring(pt.people(2, v), v, _all(pt), income=lambda p: 2000000 if p < 4 else 1400001)  # near-miss
+    pt.monitoring(pt.people(2, v), v, _all(pt), income=lambda p: 2000000 if p < 4 else low + 1)  # near-miss
     v = pt.village()
     pt.monitoring(pt.people(2, v), v, pt.ok(0, 1, 2, *range(4, P)),
                   income=lambda p: 2000000 if p < 3 else 1000000)  # drop across a missing month: no
