@@ -12,7 +12,7 @@ the reference (truth) read the city only through the seeds built from it. Built-
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -119,7 +119,6 @@ class City:
     village_prefix: tuple[str, ...] = VILLAGE_PREFIX
     village_suffix: tuple[str, ...] = VILLAGE_SUFFIX
     colliding_base: str = "李庄"  # two villages of one township whose names stripped of 村/社区 are equal
-    notes: tuple[str, ...] = field(default=())
 
     def __post_init__(self):
         prefix = self.city[0][:4]
@@ -186,9 +185,11 @@ JINING = City(
         params={"W04": {"within_days": 45}, "W05": {"self_care_levels": ["全失能", "半失能"]},
                 "W07": {"drop_ratio": 0.25}},
     ),
-    # _ELSEWHERE without 济宁's own codes, with other cities of the province instead
-    other_codes=tuple(c if not str(c).startswith("3708") else r for c, r in zip(
-        _ELSEWHERE, (0,) * 10 + (370602, 371502, 371602, 371702) + (0,) * 10)),
+    # _ELSEWHERE with 济宁's own four codes replaced by 烟台芝罘, 聊城东昌府, 滨州滨城, 菏泽牡丹
+    other_codes=(
+        370102, 370103, 370105, 370112, 370202, 370203, 370302, 370303, 370402, 370481, 370602, 371502,
+        371602, 371702, 371302, 371311, 371321, 370725, 370786, 371402, 372301, 410102, 320102, 130102,
+    ),
     colliding_base="王庄",
 )
 

@@ -6,15 +6,16 @@ truth from what loads.
 
 Presets (presets.py):
 - `demo` (demo_build.py, demo.py, demo_linked.py, planted*.py): a city's real counties (cities.py: 泰安市
-  by default, or 济宁市) with invented townships and villages; 12 months ending 2026-10 (`months` overrides, always ending there). Dibao
-  households (城市低保 in urban villages, 农村低保 in rural ones, some covering one member, some 停保),
-  tekun persons, the near-dibao register, the rural monitoring roster (partly the same people as dibao
-  households and tekun persons), disability cards with the two subsidies, temporary assistance. Months
-  evolve: entries, exits, income changes, risks eliminated and returning, new and cancelled cards,
-  benefits that follow the standard raised every year (泰安: 1 January; 济宁: 1 July). Planted cases (`_planted`) make every rule
-  fire in several periods, with near-misses at each boundary (planted_cases.py).
-- `report-2021` (report2021.py, 泰安市 only): 2021-09 only, rural programmes only, standards 657 / 854; the city-level
-  KPIs K01–K06 are exactly the published figures at scale 1. No planted cases.
+  by default, or 济宁市) with invented townships and villages; 12 months ending 2026-10 (`months`
+  overrides, always ending there). Dibao households (城市低保 in urban villages, 农村低保 in rural ones,
+  some covering one member, some 停保), tekun persons, the near-dibao register, the rural monitoring
+  roster (partly the same people as dibao households and tekun persons), disability cards with the two
+  subsidies, temporary assistance. Months evolve: entries, exits, income changes, risks eliminated and
+  returning, new and cancelled cards, benefits that follow the standard raised every year (泰安: 1
+  January; 济宁: 1 July). Planted cases (`_planted`) make every rule fire in several periods, with
+  near-misses at each boundary, W04's and W07's at the city's parameters (planted_cases.py).
+- `report-2021` (report2021.py, 泰安市 only): 2021-09 only, rural programmes only, standards 657 / 854; the
+  city-level KPIs K01–K06 are exactly the published figures at scale 1. No planted cases.
 
 Money is carried in cents (Int64) while building and becomes Decimal(14, 2) in `finalize`.
 """
