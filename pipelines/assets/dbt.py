@@ -54,7 +54,8 @@ def warehouse_models(
     """Seeds, staging, intermediate and marts of dbt_project/, built and tested with `dbt build`."""
     # The warehouse's own copy of the project, holding the dataset's seeds (pipelines/dbt_cli.py).
     prepare_project(warehouse.locations)
-    args = ["build"]
+    # Unit tests check the SQL on fixtures, not the data: `make test` runs them; a data run skips them.
+    args = ["build", "--exclude-resource-type", "unit_test"]
     if config.full_refresh:
         args.append("--full-refresh")
     if config.from_period and not config.full_refresh:

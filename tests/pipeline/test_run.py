@@ -96,7 +96,7 @@ def test_second_run_reads_nothing_and_full_refresh_is_idempotent(ingested):
     assert after == before
     # The old rows of each period were replaced, not appended to: every file row comes from the last run.
     runs = _query(locations, "select distinct run_id from raw.files")["run_id"].to_list()
-    assert runs == full.run_ids
+    assert runs == full.run_ids[:1]  # the ingestion run (the second one builds the warehouse)
 
 
 def test_changed_file_is_read_again(ingested, tmp_path):

@@ -44,3 +44,10 @@ def test_building_never_writes_the_dataset(demo_warehouse):
     assert dbt(demo_warehouse, "seed", check=False).returncode == 0
     after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in demo_warehouse.seeds.glob("*.csv")}
     assert after == before
+
+
+def test_dbt_unit_tests_pass(demo_warehouse):
+    """The unit tests of every rule and KPI (pipeline runs skip them: they test SQL, not data)."""
+    result = dbt(demo_warehouse, "test", "--select", "test_type:unit", check=False)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "PASS=" in result.stdout and "ERROR=0" in result.stdout
