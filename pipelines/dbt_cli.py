@@ -28,18 +28,28 @@ def project_copy(locations: Locations) -> Path:
     return locations.warehouse / "dbt_project"
 
 
-def prepare_project(locations: Locations) -> Path:
-    """Refresh the warehouse's copy of the dbt project; returns its folder."""
+def ensure_project_dir(locations: Locations) -> Path:
+    """The copy's folder with its project files, enough for a dbt resource to point at. Cheap and safe
+    when several processes load the definitions at once (each file is replaced atomically)."""
     target = project_copy(locations)
     target.mkdir(parents=True, exist_ok=True)
     for name in _PROJECT_FILES:
-        shutil.copy2(DBT_PROJECT_DIR / name, target / name)
+        partial = target / f".{name}.{os.getpid()}"
+        shutil.copy2(DBT_PROJECT_DIR / name, partial)
+        os.replace(partial, target / name)
+    return target
+
+
+def prepare_project(locations: Locations) -> Path:
+    """Refresh the warehouse's copy of the dbt project before dbt runs; returns its folder. One run
+    writes a warehouse at a time, so one process refreshes its copy at a time."""
+    target = ensure_project_dir(locations)
     for name in (*_PROJECT_FOLDERS, "seeds"):
         shutil.rmtree(target / name, ignore_errors=True)
     for name in _PROJECT_FOLDERS:
         if (DBT_PROJECT_DIR / name).exists():
-            shutil.copytree(DBT_PROJECT_DIR / name, target / name)
-    (target / "seeds").mkdir()
+            shutil.copytree(DBT_PROJECT_DIR / name, target / name, dirs_exist_ok=True)
+    (target / "seeds").mkdir(exist_ok=True)
     for seed in sorted(locations.seeds.glob("*.csv")):
         shutil.copy2(seed, target / "seeds" / seed.name)
     return target

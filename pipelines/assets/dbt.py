@@ -13,7 +13,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from pipelines.assets.resources import Warehouse
-from pipelines.dbt_cli import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_env, prepare_project
+from pipelines.dbt_cli import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_env, ensure_project_dir, prepare_project
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -68,6 +68,7 @@ def warehouse_models(
 
 
 def dbt_resource(locations) -> DbtCliResource:
-    """dbt on the warehouse's copy of the project (made here so the resource can check it exists)."""
-    project = prepare_project(locations)
+    """dbt on the warehouse's copy of the project (its folder made here, so the resource can check it
+    exists; the asset fills it with the models and the dataset's seeds when it runs)."""
+    project = ensure_project_dir(locations)
     return DbtCliResource(project_dir=str(project), profiles_dir=str(project), dbt_executable=DBT_EXECUTABLE)
