@@ -235,7 +235,6 @@ def v01(pt):
 
 
 def v02(pt):
-    P = pt.P
     v = pt.village()
     ppl = pt.people(2, v, 52)
     pt.dibao(ppl, v, _all(pt))

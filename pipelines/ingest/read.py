@@ -133,7 +133,7 @@ def _read_workbook(data: bytes, fmt: str) -> Sheet:
         rows = sheet.to_python(skip_empty_area=False)
     except Unreadable:
         raise
-    except Exception as e:  # calamine raises various errors on corrupt content; never echo them
+    except Exception:  # calamine raises various errors on corrupt content; never echo them
         raise Unreadable(f"{fmt} content could not be read") from None
     if not rows:
         raise Unreadable("empty workbook")

@@ -9,7 +9,6 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
-import numpy as np
 import polars as pl
 import pytest
 from stdnum.cn import ric

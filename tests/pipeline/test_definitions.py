@@ -31,3 +31,11 @@ def test_dbt_models_are_assets_downstream_of_the_raw_assets():
         assert dg.AssetKey(["marts", mart]) in specs
     job = defs.resolve_job_def("build_warehouse")
     assert dg.AssetKey(["marts", "fct_findings"]) in job.asset_layer.executable_asset_keys
+
+
+def test_dbt_data_tests_are_asset_checks():
+    """dbt's data tests show in Dagster as checks on the models they test."""
+    checks = defs.resolve_asset_graph().asset_check_keys
+    on_findings = {c.name for c in checks if c.asset_key == dg.AssetKey(["marts", "fct_findings"])}
+    assert any(name.startswith("accepted_values") for name in on_findings)
+    assert len(checks) > 100

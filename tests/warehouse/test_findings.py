@@ -22,66 +22,20 @@ from pipelines.dbt_cli import DBT_PROJECT_DIR, dbt
 from pipelines.generate import generate
 from pipelines.run import run_pipeline
 from pipelines.settings import Locations
+from tests.warehouse.compare import FINDING_KEY, finding_differences, truth_findings, warehouse_findings
 
 RULE_IDS = ["W01", "W02", "W03", "W04", "W05", "W06", "W07", "W08", "V01", "V02", "V03", "V04"]
 RULE_MODELS = DBT_PROJECT_DIR / "models" / "intermediate" / "rules"
-KEY = ["period", "warning_id"]
-COMPARED = [
-    "first_period",
-    "consecutive_periods",
-    "region_code",
-    "value",
-    "threshold",
-    "persons_involved",
-    "source_rows",
-    "severity",
-    "kind",
-    "household_id",
-]
-SHOWN = 5  # warning_ids listed per kind of difference
 
 
 def has_rule_model(rule_id: str) -> bool:
     return any(RULE_MODELS.glob(f"int_findings__{rule_id.lower()}_*.sql"))
 
 
-def warehouse_findings(locations: Locations) -> pl.DataFrame:
-    with duckdb.connect(str(locations.duckdb_path), read_only=True) as con:
-        frame = con.sql("select * from main_marts.fct_findings").pl()
-    return frame.select([pl.col(c).cast(pl.String) for c in ["rule_id", *KEY, *COMPARED]])
-
-
-def truth_findings(locations: Locations) -> pl.DataFrame:
-    frame = pl.read_csv(locations.data / "truth" / "findings.csv", infer_schema=False)
-    return frame.select(["rule_id", *KEY, *COMPARED])
-
-
-def differences(truth: pl.DataFrame, got: pl.DataFrame, rule_id: str) -> list[str]:
-    """What differs for one rule, as messages carrying counts, columns and warning_ids only."""
-    truth = truth.filter(pl.col("rule_id") == rule_id)
-    got = got.filter(pl.col("rule_id") == rule_id)
-    problems = []
-    duplicated = got.group_by(KEY).len().filter(pl.col("len") > 1)
-    if duplicated.height:
-        problems.append(f"{duplicated.height} (period, warning_id) twice in fct_findings")
-    for name, left, right in (("missing", truth, got), ("unexpected", got, truth)):
-        only = left.join(right, on=KEY, how="anti").sort(KEY)
-        if only.height:
-            ids = ", ".join(f"{p} {w}" for p, w in only.select(KEY).head(SHOWN).iter_rows())
-            problems.append(f"{only.height} {name} finding(s) of {left.height} vs {right.height}: {ids}")
-    both = truth.join(got, on=KEY, suffix="_got")
-    for column in COMPARED:
-        wrong = both.filter(pl.col(column).ne_missing(pl.col(f"{column}_got"))).sort(KEY)
-        if wrong.height:
-            ids = ", ".join(f"{p} {w}" for p, w in wrong.select(KEY).head(SHOWN).iter_rows())
-            problems.append(f"{column}: {wrong.height} of {both.height} differ: {ids}")
-    return problems
-
-
 def check_rule(locations: Locations, rule_id: str) -> None:
     if not has_rule_model(rule_id):
         pytest.skip(f"no rule model for {rule_id} yet")
-    problems = differences(truth_findings(locations), warehouse_findings(locations), rule_id)
+    problems = finding_differences(truth_findings(locations), warehouse_findings(locations), rule_id)
     if problems:
         pytest.fail(f"{rule_id}: " + "; ".join(problems), pytrace=False)
 
@@ -134,7 +88,7 @@ def test_recomputing_from_a_period_keeps_the_truth(other_warehouse, tmp_path):
         ).fetchone()[0]
     assert marked > 0 and still == marked and later_marked == 0
     truth, got = truth_findings(locations), warehouse_findings(locations)
-    problems = [f"{r}: {p}" for r in RULE_IDS if has_rule_model(r) for p in differences(truth, got, r)]
+    problems = [f"{r}: {p}" for r in RULE_IDS if has_rule_model(r) for p in finding_differences(truth, got, r)]
     assert not problems, "; ".join(problems)
     persisting = got.filter((pl.col("period") >= from_period) & (pl.col("first_period") < from_period))
     assert persisting.height > 0, "some runs start before from_period"
@@ -176,5 +130,5 @@ def test_disabled_rule_has_no_findings(other_warehouse, tmp_path):
     w01 = after.filter(pl.col("rule_id") == "W01")
     assert w01.height > 0 and set(w01["severity"]) == {"red"}
     rest = [c for c in after.columns if c != "severity"]
-    unchanged = before.filter(pl.col("rule_id") != "W02").select(rest).sort(KEY)
-    assert unchanged.equals(after.select(rest).sort(KEY)), "the other rules are not affected"
+    unchanged = before.filter(pl.col("rule_id") != "W02").select(rest).sort(FINDING_KEY)
+    assert unchanged.equals(after.select(rest).sort(FINDING_KEY)), "the other rules are not affected"

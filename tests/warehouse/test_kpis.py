@@ -5,7 +5,6 @@ Assertion messages show indicator ids, region codes and counts only: never a per
 
 from __future__ import annotations
 
-import duckdb
 import polars as pl
 import pytest
 from click.testing import CliRunner
@@ -13,49 +12,19 @@ from click.testing import CliRunner
 from pipelines.cli import main
 from pipelines.generate.reference_kpis import INDICATORS
 from pipelines.settings import Locations
-
-KEY = ["period", "region_code", "indicator_id"]
-RELATIVE = 1e-9
-
-
-def warehouse_kpis(locations: Locations) -> pl.DataFrame:
-    with duckdb.connect(str(locations.duckdb_path), read_only=True) as con:
-        return con.sql(
-            "select period, region_code, level, indicator_id, value from main_marts.fct_kpis"
-        ).pl()
-
-
-def truth_kpis(locations: Locations) -> pl.DataFrame:
-    return pl.read_csv(
-        locations.data / "truth" / "kpis.csv",
-        schema_overrides={"period": pl.String, "region_code": pl.String, "level": pl.String,
-                          "indicator_id": pl.String, "value": pl.Float64},
-    )
-
-
-def differences(got: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
-    """Rows whose key is on one side only, whose level differs, or whose value differs (nulls equal,
-    floats within RELATIVE)."""
-    joined = truth.join(got, on=KEY, how="full", suffix="_got", coalesce=True)
-    value, got_value = pl.col("value"), pl.col("value_got")
-    same_value = (value.is_null() & got_value.is_null()) | (
-        (value - got_value).abs() <= RELATIVE * pl.max_horizontal(value.abs(), got_value.abs(), pl.lit(1.0))
-    )
-    same_level = pl.col("level").eq_missing(pl.col("level_got"))
-    return joined.filter(~(same_value.fill_null(False) & same_level))
-
-
-def describe(diff: pl.DataFrame) -> str:
-    """Counts of differing rows per indicator and level, and the first few (codes and values only)."""
-    by = diff.group_by("indicator_id", "level").len().sort("indicator_id", "level")
-    return f"{diff.height} differing rows\n{by}\n{diff.head(10)}"
-
+from tests.warehouse.compare import (
+    KPI_KEY,
+    describe_kpi_differences,
+    kpi_differences,
+    truth_kpis,
+    warehouse_kpis,
+)
 
 def test_fct_kpis_equals_truth(demo_warehouse):
     got, truth = warehouse_kpis(demo_warehouse), truth_kpis(demo_warehouse)
     assert got.height == truth.height, f"{got.height} rows, truth {truth.height}"
-    diff = differences(got, truth)
-    assert diff.height == 0, describe(diff)
+    diff = kpi_differences(got, truth)
+    assert diff.height == 0, describe_kpi_differences(diff)
 
 
 def test_every_indicator_for_every_region_and_period(demo_warehouse):
@@ -66,7 +35,7 @@ def test_every_indicator_for_every_region_and_period(demo_warehouse):
     expected = {"city": len(INDICATORS) - 3, "county": len(INDICATORS), "township": len(INDICATORS)}
     wrong = per_region.filter(pl.col("indicator_id") != pl.col("level").replace_strict(expected))
     assert wrong.height == 0, f"{wrong.height} regions without their indicators"
-    assert got.select(pl.struct(KEY).is_duplicated().sum()).item() == 0
+    assert got.select(pl.struct(KPI_KEY).is_duplicated().sum()).item() == 0
 
 
 def city_values(locations: Locations) -> dict[str, float | None]:
@@ -103,8 +72,8 @@ def test_report_2021_published_figures(report_warehouse):
 
 @pytest.mark.slow
 def test_report_2021_equals_truth(report_warehouse):
-    diff = differences(warehouse_kpis(report_warehouse), truth_kpis(report_warehouse))
-    assert diff.height == 0, describe(diff)
+    diff = kpi_differences(warehouse_kpis(report_warehouse), truth_kpis(report_warehouse))
+    assert diff.height == 0, describe_kpi_differences(diff)
 
 
 # The published table as an official receives it: `safetynet export kpis` (CSV with BOM, Chinese headers).

@@ -12,20 +12,23 @@ PYTEST_DONT_REWRITE
 
 from __future__ import annotations
 
-import duckdb
 import polars as pl
 import pytest
 
 from pipelines.generate import generate
 from pipelines.run import run_pipeline
 from pipelines.settings import Locations
+from tests.warehouse.compare import (
+    describe_kpi_differences,
+    finding_differences,
+    kpi_differences,
+    query,
+    truth_findings,
+    truth_kpis,
+    warehouse_findings,
+    warehouse_kpis,
+)
 
-FINDING_KEY = ["period", "warning_id"]
-FINDING_COLUMNS = ["period", "warning_id", "first_period", "consecutive_periods", "severity", "region_code",
-                   "value", "threshold"]
-KPI_KEY = ["period", "region_code", "indicator_id"]
-RELATIVE = 1e-9
-SHOWN = 5
 JINING_COUNTIES = {"370811", "370812", "370826", "370827", "370828", "370829", "370830", "370831", "370832",
                    "370881", "370883"}
 
@@ -44,43 +47,6 @@ def jining_warehouse(request, tmp_path_factory) -> Locations:
     summary = run_pipeline(locations)
     assert summary.ok, "the pipeline failed on the jining dataset"
     return locations
-
-
-def query(locations: Locations, sql: str) -> pl.DataFrame:
-    with duckdb.connect(str(locations.duckdb_path), read_only=True) as con:
-        return con.sql(sql).pl()
-
-
-def warehouse_findings(locations: Locations) -> pl.DataFrame:
-    frame = query(locations, "select * from main_marts.fct_findings")
-    return frame.select([pl.col(c).cast(pl.String) for c in FINDING_COLUMNS])
-
-
-def truth_findings(locations: Locations) -> pl.DataFrame:
-    frame = pl.read_csv(locations.data / "truth" / "findings.csv", infer_schema=False)
-    return frame.select(FINDING_COLUMNS)
-
-
-def finding_differences(truth: pl.DataFrame, got: pl.DataFrame) -> list[str]:
-    """Counts and warning_ids of what differs, per rule."""
-    problems = []
-    duplicated = got.group_by(FINDING_KEY).len().filter(pl.col("len") > 1)
-    if duplicated.height:
-        problems.append(f"{duplicated.height} (period, warning_id) twice in fct_findings")
-    for name, left, right in (("missing", truth, got), ("unexpected", got, truth)):
-        only = left.join(right, on=FINDING_KEY, how="anti").sort(FINDING_KEY)
-        if only.height:
-            ids = ", ".join(f"{p} {w}" for p, w in only.select(FINDING_KEY).head(SHOWN).iter_rows())
-            problems.append(f"{only.height} {name} finding(s): {ids}")
-    both = truth.join(got, on=FINDING_KEY, suffix="_got")
-    for column in FINDING_COLUMNS:
-        if column in FINDING_KEY:
-            continue
-        wrong = both.filter(pl.col(column).ne_missing(pl.col(f"{column}_got"))).sort(FINDING_KEY)
-        if wrong.height:
-            ids = ", ".join(f"{p} {w}" for p, w in wrong.select(FINDING_KEY).head(SHOWN).iter_rows())
-            problems.append(f"{column}: {wrong.height} of {both.height} differ: {ids}")
-    return problems
 
 
 def test_findings_equal_truth(jining_warehouse):
@@ -109,23 +75,10 @@ def test_rule_settings_of_the_city(jining_warehouse):
 
 
 def test_kpis_equal_truth(jining_warehouse):
-    got = query(jining_warehouse, "select period, region_code, level, indicator_id, value from main_marts.fct_kpis")
-    truth = pl.read_csv(
-        jining_warehouse.data / "truth" / "kpis.csv",
-        schema_overrides={"period": pl.String, "region_code": pl.String, "level": pl.String,
-                          "indicator_id": pl.String, "value": pl.Float64},
-    ).select("period", "region_code", "level", "indicator_id", "value")
-    got = got.with_columns(pl.col("value").cast(pl.Float64))
+    got, truth = warehouse_kpis(jining_warehouse), truth_kpis(jining_warehouse)
     assert got.height == truth.height, f"{got.height} kpi rows, truth {truth.height}"
-    joined = truth.join(got, on=KPI_KEY, how="full", suffix="_got", coalesce=True)
-    value, got_value = pl.col("value"), pl.col("value_got")
-    same = (value.is_null() & got_value.is_null()) | (
-        (value - got_value).abs() <= RELATIVE * pl.max_horizontal(value.abs(), got_value.abs(), pl.lit(1.0))
-    )
-    diff = joined.filter(~(same.fill_null(False) & pl.col("level").eq_missing(pl.col("level_got"))))
-    by = diff.group_by("indicator_id").len().sort("indicator_id")
-    assert diff.height == 0, f"{diff.height} differing kpi rows: " + ", ".join(
-        f"{i} {n}" for i, n in by.iter_rows())
+    diff = kpi_differences(got, truth)
+    assert diff.height == 0, describe_kpi_differences(diff)
     cities = set(got.filter(pl.col("level") == "city")["region_code"])
     assert cities == {"370800000000"}, f"city-level kpis of {sorted(cities)}"
 
