@@ -11,6 +11,11 @@ DEFAULT_DATA = Path(os.environ.get("SAFETYNET_DATA", REPO_ROOT / "data"))
 DEFAULT_WAREHOUSE = Path(os.environ.get("SAFETYNET_WAREHOUSE", REPO_ROOT / "warehouse"))
 
 
+def audit_dir() -> Path:
+    """Where the download log lives: apart from the warehouse, so a rebuild never erases it."""
+    return Path(os.environ.get("SAFETYNET_AUDIT", REPO_ROOT / "audit"))
+
+
 @dataclass(frozen=True)
 class Locations:
     """A dataset folder (raw/, seeds/) and a warehouse folder (the DuckDB file and run records)."""

@@ -15,3 +15,11 @@ def dirty_dataset(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("dirty") / "data"
     generate(out, preset="demo", scale=0.25, months=3, seed=7, dirty=0.08)
     return out
+
+
+@pytest.fixture(autouse=True)
+def audit_log(tmp_path, monkeypatch) -> Path:
+    """Each test writes its downloads to a log of its own, never the repository's."""
+    folder = tmp_path / "audit"
+    monkeypatch.setenv("SAFETYNET_AUDIT", str(folder))
+    return folder

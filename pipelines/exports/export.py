@@ -19,6 +19,7 @@ import duckdb
 import polars as pl
 
 from pipelines.exports import lists
+from pipelines.exports.audit import download_entry, record_download
 from pipelines.exports.labels import EXPORT_KINDS, TITLES
 from pipelines.exports.writers import write_csv, write_xlsx
 from pipelines.settings import Locations
@@ -148,9 +149,17 @@ def write_list(exported: ExportedList, fmt: str, out: Path | str | BinaryIO, use
 
 def export_list(kind: str, locations_or_path: Locations | Path | str, period: str | None, fmt: str,
                 out: Path | str | BinaryIO, county: str | None = None, unmasked: bool = False,
-                user: str | None = None) -> int:
-    """Write the list `kind` of `period` to `out` as `fmt` (csv|xlsx); returns the number of rows."""
+                user: str | None = None, channel: str = "cli") -> int:
+    """Write the list `kind` of `period` to `out` as `fmt` (csv|xlsx) and record the download in the
+    audit log (who, when, which list, filters, rows, masked or not); returns the number of rows."""
     if fmt not in FORMATS:
         raise ExportError(f"--format: one of {', '.join(FORMATS)}")
     exported = read_list(kind, locations_or_path, period, county, unmasked)
-    return write_list(exported, fmt, out, user=user)
+    user = user or default_user()
+    when = datetime.now(EXPORT_TZ)
+    rows = write_list(exported, fmt, out, user=user, when=when)
+    record_download(download_entry(
+        user=user, channel=channel, kind=kind, period=exported.period, county=exported.county,
+        conditions=exported.conditions(), rows=rows, masked=exported.masked, fmt=fmt, when=when,
+    ))
+    return rows

@@ -79,3 +79,24 @@ def test_cli_help():
     assert result.exit_code == 0
     for option in ("--period", "--format", "--out", "--county", "--unmasked", "--data", "--warehouse", "--user"):
         assert option in result.output
+
+
+def test_every_download_is_recorded_apart_from_the_warehouse(locations, tmp_path, audit_log):
+    """Who, when, which list, filters, rows, masked or not: one line per download, no person's data."""
+    from pipelines.exports.audit import read_downloads
+
+    masked = _run(locations, "warnings", "--period", P, "--out", str(tmp_path / "a.xlsx"), "--user", "officer1",
+                  "--county", "370902")
+    unmasked = _run(locations, "verifications", "--period", P, "--out", str(tmp_path / "b.csv"),
+                    "--user", "admin", "--unmasked")
+    assert masked.exit_code == 0 and unmasked.exit_code == 0
+    entries = read_downloads(audit_log)
+    assert [(e["user"], e["list"], e["masked"], e["format"]) for e in entries] == [
+        ("officer1", "warnings", True, "xlsx"),
+        ("admin", "verifications", False, "csv"),
+    ]
+    assert entries[0]["county"] == "370902" and entries[0]["period"] == P
+    assert "县区=370902" in entries[0]["conditions"]
+    assert all(isinstance(e["rows"], int) and e["at"] for e in entries)
+    assert FULL_ID.search((audit_log / "downloads.jsonl").read_text(encoding="utf-8")) is None
+    assert not str(audit_log).startswith(str(locations.warehouse))
