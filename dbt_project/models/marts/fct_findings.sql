@@ -7,10 +7,8 @@
   table and inserts them again; the earlier periods stay, and the month just before from_period carries
   the runs on. Without from_period every period is rebuilt; `--full-refresh` recreates the table.
 #}
-{%- set from_period = var('from_period', none) %}
-{%- if from_period and not modules.re.match('^[0-9]{4}-(0[1-9]|1[0-2])$', from_period | string) %}
-    {{ exceptions.raise_compiler_error("from_period must be YYYY-MM") }}
-{%- endif %}
+{#- validated YYYY-MM or none (macros/periods.sql) #}
+{%- set from_period = from_period() %}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',

@@ -20,10 +20,8 @@
     pre_hook="{% if is_incremental() %}delete from {{ this }} where period >= '{{ var('from_period', none) or '' }}'{% endif %}"
 ) }}
 
-{%- set from_period = var('from_period', none) %}
-{%- if from_period and not modules.re.match('^[0-9]{4}-(0[1-9]|1[0-2])$', from_period | string) %}
-    {{ exceptions.raise_compiler_error("from_period must be YYYY-MM") }}
-{%- endif %}
+{#- validated YYYY-MM or none (macros/periods.sql) #}
+{%- set from_period = from_period() %}
 
 with periods as (
     select period

@@ -9,10 +9,7 @@ with rule as (
     where rule_id = 'W05' and enabled
 ),
 periods as (
-    select period
-    from {{ ref('int_periods') }}
-    where is_complete
-    {%- if var('from_period', none) %} and period >= '{{ var("from_period") }}'{% endif %}
+    {{ evaluated_periods() }}
 ),
 qualifying as (
     select t.*

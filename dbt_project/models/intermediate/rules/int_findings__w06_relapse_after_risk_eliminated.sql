@@ -7,10 +7,7 @@ with rule as (
     select rule_id from {{ ref('int_rule_parameters') }} where rule_id = 'W06' and enabled
 ),
 periods as (
-    select period
-    from {{ ref('int_periods') }}
-    where is_complete
-    {%- if var('from_period', none) %} and period >= '{{ var("from_period") }}'{% endif %}
+    {{ evaluated_periods() }}
 ),
 households as (
     select * from {{ ref('int_households__monitoring') }}

@@ -8,10 +8,7 @@ with rule as (
     select drop_ratio from {{ ref('int_rule_parameters') }} where rule_id = 'W07' and enabled
 ),
 periods as (
-    select period, previous_period
-    from {{ ref('int_periods') }}
-    where is_complete
-    {%- if var('from_period', none) %} and period >= '{{ var("from_period") }}'{% endif %}
+    {{ evaluated_periods() }}
 ),
 households as (
     select * from {{ ref('int_households__monitoring') }}

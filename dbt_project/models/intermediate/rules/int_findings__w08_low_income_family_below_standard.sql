@@ -7,10 +7,7 @@ with rule as (
     select rule_id from {{ ref('int_rule_parameters') }} where rule_id = 'W08' and enabled
 ),
 periods as (
-    select period
-    from {{ ref('int_periods') }}
-    where is_complete
-    {%- if var('from_period', none) %} and period >= '{{ var("from_period") }}'{% endif %}
+    {{ evaluated_periods() }}
 ),
 members as (
     select period, household_id, person_id from {{ ref('stg_civil_affairs__near_dibao') }}
