@@ -7,6 +7,7 @@ it while a run holds the warehouse file. Entries hold counts, periods and codes,
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -50,11 +51,22 @@ def fingerprint(dataset: Path, files: list[str]) -> str:
     """Content hash of a table's files for one period (names and bytes): changes when any file does."""
     h = hashlib.sha256()
     for rel in sorted(files):
+        stat = (dataset / rel).stat()
         h.update(rel.encode())
-        with open(dataset / rel, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
+        h.update(_file_digest(str(dataset / rel), stat.st_size, stat.st_mtime_ns))
     return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=4096)
+def _file_digest(path: str, size: int, mtime_ns: int) -> bytes:
+    """SHA-256 of one file, read once per process: `safetynet run` decides what changed and the assets
+    record what they read in the same process, so the extracts are not hashed twice. A file rewritten
+    in between has another size or modification time and is hashed again."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.digest()
 
 
 def ingested_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:

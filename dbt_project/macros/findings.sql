@@ -174,3 +174,36 @@ qualify row_number() over (
     partition by period, subject_person_id order by region_code, household_id
 ) = 1
 {%- endmacro %}
+
+
+{#
+  Household rules whose evidence is every member row of P plus one row of an earlier period (W06: the
+  earlier record's subject row; W07: the subject row of P−1). From the firing households (`firing`, with
+  the columns of int_households__* plus `<extra>_period` and `<extra>_source_ref`), the CTEs `chosen` (one
+  household per subject and period, chosen as household_findings does) and `evidence` (period,
+  household_id, source_rows sorted by file, then row number).
+#}
+{% macro household_evidence_with_earlier_row(firing, members, extra) -%}
+chosen as (
+    select *
+    from {{ firing }}
+    qualify row_number() over (
+        partition by period, subject_person_id order by region_code, household_id
+    ) = 1
+),
+evidence_rows as (
+    select c.period, c.household_id, m.source_file, m.source_row, m.source_ref
+    from chosen as c
+    join {{ members }} as m on m.period = c.period and m.household_id = c.household_id
+    union
+    select c.period, c.household_id, m.source_file, m.source_row, m.source_ref
+    from chosen as c
+    join {{ members }} as m
+        on m.period = c.{{ extra }}_period and m.source_ref = c.{{ extra }}_source_ref
+),
+evidence as (
+    select period, household_id, string_agg(source_ref, ';' order by source_file, source_row) as source_rows
+    from evidence_rows
+    group by period, household_id
+)
+{%- endmacro %}

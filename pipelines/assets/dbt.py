@@ -5,6 +5,7 @@ graph connects without glue. Periods are incremental: `from_period` rebuilds onl
 month on (the marts keep the earlier ones); unset, every period is built.
 """
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -59,7 +60,7 @@ def warehouse_models(
     if config.full_refresh:
         args.append("--full-refresh")
     if config.from_period and not config.full_refresh:
-        args += ["--vars", f'{{"from_period": "{config.from_period}"}}']
+        args += ["--vars", json.dumps({"from_period": config.from_period})]
     # dbt runs as a subprocess that reads the working warehouse from its environment
     # (dbt_project/profiles.yml); the in-process executor runs one step at a time.
     os.environ.pop("SAFETYNET_SEEDS", None)

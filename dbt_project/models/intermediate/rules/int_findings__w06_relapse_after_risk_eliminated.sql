@@ -37,30 +37,7 @@ fired as (
         on e.period = c.period and e.household_id = c.household_id and e.recency = 1
     where coalesce(e.earlier_risk_eliminated, false)
 ),
--- One finding per subject and period: the firing household with the smallest region code, then number.
-chosen as (
-    select *
-    from fired
-    qualify row_number() over (
-        partition by period, subject_person_id order by region_code, household_id
-    ) = 1
-),
-evidence_rows as (
-    select c.period, c.household_id, m.source_file, m.source_row, m.source_ref
-    from chosen as c
-    join {{ ref('stg_rural_revitalisation__monitoring') }} as m
-        on m.period = c.period and m.household_id = c.household_id
-    union
-    select c.period, c.household_id, m.source_file, m.source_row, m.source_ref
-    from chosen as c
-    join {{ ref('stg_rural_revitalisation__monitoring') }} as m
-        on m.period = c.earlier_period and m.source_ref = c.earlier_source_ref
-),
-evidence as (
-    select period, household_id, string_agg(source_ref, ';' order by source_file, source_row) as source_rows
-    from evidence_rows
-    group by period, household_id
-)
+{{ household_evidence_with_earlier_row('fired', ref('stg_rural_revitalisation__monitoring'), 'earlier') }}
 select
     c.period,
     'W06' as rule_id,

@@ -26,29 +26,7 @@ fired as (
     where b.annual_income_per_capita > 0
         and c.annual_income_per_capita <= (1 - rule.drop_ratio) * b.annual_income_per_capita
 ),
-chosen as (
-    select *
-    from fired
-    qualify row_number() over (
-        partition by period, subject_person_id order by region_code, household_id
-    ) = 1
-),
-evidence_rows as (
-    select c.period, c.household_id, m.source_file, m.source_row, m.source_ref
-    from chosen as c
-    join {{ ref('stg_rural_revitalisation__monitoring') }} as m
-        on m.period = c.period and m.household_id = c.household_id
-    union
-    select c.period, c.household_id, m.source_file, m.source_row, m.source_ref
-    from chosen as c
-    join {{ ref('stg_rural_revitalisation__monitoring') }} as m
-        on m.period = c.previous_period and m.source_ref = c.previous_source_ref
-),
-evidence as (
-    select period, household_id, string_agg(source_ref, ';' order by source_file, source_row) as source_rows
-    from evidence_rows
-    group by period, household_id
-)
+{{ household_evidence_with_earlier_row('fired', ref('stg_rural_revitalisation__monitoring'), 'previous') }}
 select
     c.period,
     'W07' as rule_id,
