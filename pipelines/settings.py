@@ -33,7 +33,13 @@ class Locations:
 
     @property
     def duckdb_path(self) -> Path:
+        """The working file: only a run writes it; nothing serves from it."""
         return self.warehouse / "working.duckdb"
+
+    @property
+    def published_dir(self) -> Path:
+        """Published snapshots and the pointer to the one in service (pipelines/publish.py)."""
+        return self.warehouse / "published"
 
     @classmethod
     def from_env(cls) -> "Locations":

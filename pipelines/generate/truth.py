@@ -54,9 +54,13 @@ def write_dataset(out: Path, ds, seed: int = 0, dirty: float = 0.03, progress=No
     t0 = time.time()
     out.mkdir(parents=True, exist_ok=True)
     for sub in ("raw", "truth", "seeds"):
-        if (out / sub).exists():
-            shutil.rmtree(out / sub)
-    (out / "seeds").mkdir()
+        # A fresh dataset; a .gitkeep (the repository's data/raw/, data/seeds/) stays.
+        for child in (out / sub).glob("*") if (out / sub).exists() else ():
+            if child.is_dir():
+                shutil.rmtree(child)
+            elif child.name != ".gitkeep":
+                child.unlink()
+    (out / "seeds").mkdir(exist_ok=True)
     for name, df in ds.seeds.items():
         df.write_csv(out / "seeds" / f"{name}.csv")
     regions = dirt.Regions(ds.seeds["regions"])
