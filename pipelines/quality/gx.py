@@ -1,0 +1,168 @@
+"""Great Expectations, in one place: the file data context of a warehouse, its Data Docs site, running a
+suite through a checkpoint, and retention of old validation results.
+
+Great Expectations is imported lazily (its import takes seconds). The context of a warehouse lives at
+`<warehouse>/gx/` and is cached per warehouse folder for the process; a lock serialises its use, since a
+data context is not safe to share between threads. Suites, validation definitions and checkpoints are
+made from code and written with add_or_update on every run: the stored JSON is a by-product.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import pandas as pd
+
+SITE = "safetynet"
+DATASOURCE = "safetynet"
+BATCH = "whole_frame"
+# The static HTML lives beside the GX project, at <warehouse>/data_docs/ (relative to <warehouse>/gx, so
+# a moved warehouse folder keeps working).
+SITE_CONFIG = {
+    "class_name": "SiteBuilder",
+    "show_how_to_buttons": False,
+    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": "../data_docs/"},
+}
+
+LOCK = threading.RLock()
+_CONTEXTS: dict[str, Any] = {}
+
+
+def gx_module():
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+
+    # Its own loggers can quote a failing value in a warning: keep them to errors.
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    return gx
+
+
+def gx_root(warehouse: Path) -> Path:
+    return Path(warehouse) / "gx"
+
+
+def docs_root(warehouse: Path) -> Path:
+    return Path(warehouse) / "data_docs"
+
+
+def context(warehouse: Path):
+    """The file data context at <warehouse>/gx, made on first use and cached for the process."""
+    root = Path(warehouse).resolve()
+    with LOCK:
+        ctx = _CONTEXTS.get(str(root))
+        if ctx is None:
+            ctx = _make_context(root)
+            _CONTEXTS[str(root)] = ctx
+        return ctx
+
+
+def _make_context(root: Path):
+    gx = gx_module()
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    root.mkdir(parents=True, exist_ok=True)
+    ctx = gx.get_context(mode="file", project_root_dir=str(root))
+    bars = ctx.variables.progress_bars  # a ProgressBarsConfig, or a dict when read from the YAML
+    if isinstance(bars, ProgressBarsConfig):
+        bars = {"globally": bars.globally, "metric_calculations": bars.metric_calculations}
+    if not bars or bars.get("globally", True) or bars.get("metric_calculations", True):
+        # "Calculating Metrics" bars on stderr, off for every validation of this context.
+        ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        ctx.variables.save()
+    sites = dict(ctx.config.data_docs_sites or {})
+    if list(sites) != [SITE] or sites[SITE] != SITE_CONFIG:
+        for name in sites:  # the default local_site under gx/uncommitted is not used
+            ctx.delete_data_docs_site(name)
+        ctx.add_data_docs_site(SITE, SITE_CONFIG)
+    try:
+        ctx.data_sources.get(DATASOURCE)
+    except (KeyError, ValueError, LookupError):
+        ctx.data_sources.add_pandas(DATASOURCE)
+    return ctx
+
+
+def _batch_definition(ctx, asset_name: str):
+    source = ctx.data_sources.get(DATASOURCE)
+    try:
+        asset = source.get_asset(asset_name)
+    except LookupError:
+        asset = source.add_dataframe_asset(asset_name)
+    try:
+        return asset.get_batch_definition(BATCH)
+    except (KeyError, LookupError):
+        return asset.add_batch_definition_whole_dataframe(BATCH)
+
+
+def run_suite(
+    warehouse: Path,
+    suite_name: str,
+    expectations: list,
+    frame: pd.DataFrame,
+    *,
+    run_name: str,
+    result_format: dict,
+    keep: int,
+):
+    """Validate `frame` against the suite through its checkpoint (Data Docs updated); the
+    ExpectationSuiteValidationResult. Only the newest `keep` results of the suite are kept."""
+    gx = gx_module()
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    with LOCK:
+        ctx = context(warehouse)
+        suite = ctx.suites.add_or_update(gx.ExpectationSuite(name=suite_name, expectations=expectations))
+        definition = ctx.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=suite_name, data=_batch_definition(ctx, suite_name), suite=suite)
+        )
+        checkpoint = ctx.checkpoints.add_or_update(
+            gx.Checkpoint(
+                name=suite_name,
+                validation_definitions=[definition],
+                actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs", site_names=[SITE])],
+                result_format=result_format,
+            )
+        )
+        # Older results go before the run, so the index the checkpoint rebuilds drops their pages.
+        prune(ctx, suite_name, keep - 1)
+        result = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=RunIdentifier(run_name=run_name))
+        return next(iter(result.run_results.values()))
+
+
+def validate_slices(
+    warehouse: Path,
+    suite_name: str,
+    make_expectations: Callable[[], list],
+    slices: Iterable[tuple[str, pd.DataFrame]],
+) -> dict[str, list[int]]:
+    """Validate the expectations again on each slice of the frame, without storing anything; for each
+    slice key the positions of the expectations that fail on it (used to tell which periods breached)."""
+    gx = gx_module()
+    failing: dict[str, list[int]] = {}
+    with LOCK:
+        ctx = context(warehouse)
+        definition = _batch_definition(ctx, suite_name)
+        for key, part in slices:
+            batch = definition.get_batch(batch_parameters={"dataframe": part})
+            suite = gx.ExpectationSuite(name=f"{suite_name}.slice", expectations=make_expectations())
+            result = batch.validate(suite, result_format="BOOLEAN_ONLY")
+            failing[key] = [i for i, r in enumerate(result.results) if not r.success]
+    return failing
+
+
+def prune(ctx, suite_name: str, keep: int) -> None:
+    """Delete all but the newest `keep` validation results of a suite from the store (their Data Docs
+    pages go when the index is next built)."""
+    store = ctx.validation_results_store
+    keys = [k for k in store.list_keys() if k.expectation_suite_identifier.name == suite_name]
+    keys.sort(key=lambda k: (str(k.run_id.run_time), k.run_id.run_name or ""))
+    for key in keys[: max(len(keys) - keep, 0)]:
+        store.remove_key(key)
+
+
+def index_page(warehouse: Path) -> Path:
+    return docs_root(warehouse) / "index.html"

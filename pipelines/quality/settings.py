@@ -1,0 +1,132 @@
+"""Severities and thresholds of the data contracts, read from config/checks.toml."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
+
+from pipelines.contract import TABLES
+from pipelines.settings import REPO_ROOT
+
+DEFAULT_PATH = REPO_ROOT / "config" / "checks.toml"
+SEVERITIES = ("error", "warn")
+
+RAW_CHECKS: dict[str, str] = {
+    "contract": "表结构与取值符合输入契约 The table matches the input contract: columns, required values, "
+    "enumerations, ranges, region codes, dates within the period, rows in every period",
+    "quarantine_share": "隔离行占比不超过阈值 Share of quarantined rows per period at most the threshold",
+    "county_coverage": "上期有数据的区县本期仍有数据 Every county with rows in the previous period has rows now",
+    "volume_drift": "区县行数环比降幅不超过阈值 Rows per county did not fall sharply against the previous period",
+}
+MART_CHECKS: dict[str, dict[str, str]] = {
+    "fct_findings": {
+        "contract": "预警核查结果的键、规则、类型、等级与持续期有效 Findings: keys present, rule, kind and "
+        "severity in their sets, persistence consistent, warning_id unique per period",
+    },
+    "fct_kpis": {
+        "contract": "指标编号、层级有效，值非负，比率在0到1之间 KPIs: known indicator and level, values "
+        "present and non-negative, rates between 0 and 1",
+        "region_totals": "上级区域的可加指标等于下级之和 Additive indicators of a city or county equal the "
+        "sum over its children; K01_persons lies between the largest child and the sum",
+    },
+}
+
+_DEFAULT_SEVERITY = {
+    "contract": "error",
+    "quarantine_share": "error",
+    "county_coverage": "error",
+    "volume_drift": "warn",
+    **{f"{mart}.{name}": "error" for mart, checks in MART_CHECKS.items() for name in checks},
+}
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    """Severities ("error" blocks publishing, "warn" does not) and thresholds of every check."""
+
+    severity: Mapping[str, str] = field(default_factory=lambda: MappingProxyType(dict(_DEFAULT_SEVERITY)))
+    max_quarantine_share: float = 0.5
+    max_volume_drop: float = 0.3
+    min_rows_for_drift: int = 50
+    coverage_tables: tuple[str, ...] = tuple(t for t in TABLES if t != "temporary_assistance")
+    money_max: float = 1_000_000
+    integer_max: int = 30
+    earliest_date: dt.date = dt.date(1990, 1, 1)
+    totals_tolerance: float = 1e-6
+    results_kept: int = 10
+
+    def severity_of(self, check: str, subject: str) -> str:
+        """The severity of a raw check on a table (`<table>.<check>` overrides `<check>`) or of a mart
+        check (`<mart>.<check>`)."""
+        key = f"{subject}.{check}"
+        if key in self.severity:
+            return self.severity[key]
+        return self.severity.get(check, "error")
+
+
+def _valid_severity_keys() -> set[str]:
+    keys = set(RAW_CHECKS)
+    keys |= {f"{t}.{c}" for t in TABLES for c in RAW_CHECKS}
+    keys |= {f"{m}.{c}" for m, checks in MART_CHECKS.items() for c in checks}
+    return keys
+
+
+def load_settings(path: Path | None = None) -> CheckSettings:
+    """The settings in `path`; by default the file named by SAFETYNET_CHECKS, else config/checks.toml.
+
+    A missing default file gives the built-in defaults; an unknown section, key, table or severity is a
+    ValueError naming it."""
+    if path is None:
+        env = os.environ.get("SAFETYNET_CHECKS")
+        path = Path(env) if env else DEFAULT_PATH
+        if not env and not path.exists():
+            return CheckSettings()
+    path = Path(path)
+    with open(path, "rb") as f:
+        data = tomllib.load(f)
+    unknown = set(data) - {"severity", "thresholds"}
+    if unknown:
+        raise ValueError(f"{path}: unknown section(s) {sorted(unknown)}; expected [severity] and [thresholds]")
+
+    severity = dict(_DEFAULT_SEVERITY)
+    given = data.get("severity", {})
+    bad_keys = set(given) - _valid_severity_keys()
+    if bad_keys:
+        raise ValueError(
+            f"{path}: unknown check(s) in [severity]: {sorted(bad_keys)}; expected one of "
+            f"{sorted(RAW_CHECKS)}, '<table>.<check>' or one of {sorted(k for k in _DEFAULT_SEVERITY if '.' in k)}"
+        )
+    for key, value in given.items():
+        if value not in SEVERITIES:
+            raise ValueError(f"{path}: severity of {key} must be one of {SEVERITIES}, not {value!r}")
+        severity[key] = value
+
+    thresholds = dict(data.get("thresholds", {}))
+    known = {f.name for f in fields(CheckSettings)} - {"severity"}
+    bad = set(thresholds) - known
+    if bad:
+        raise ValueError(f"{path}: unknown key(s) in [thresholds]: {sorted(bad)}; expected {sorted(known)}")
+    if "coverage_tables" in thresholds:
+        tables = tuple(thresholds["coverage_tables"])
+        if set(tables) - set(TABLES):
+            raise ValueError(f"{path}: unknown table(s) in coverage_tables: {sorted(set(tables) - set(TABLES))}")
+        thresholds["coverage_tables"] = tables
+    if "earliest_date" in thresholds:
+        value = thresholds["earliest_date"]
+        thresholds["earliest_date"] = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    for name in ("max_quarantine_share", "max_volume_drop", "money_max", "totals_tolerance"):
+        if name in thresholds:
+            if isinstance(thresholds[name], bool) or not isinstance(thresholds[name], (int, float)):
+                raise ValueError(f"{path}: {name} must be a number")
+            thresholds[name] = float(thresholds[name])
+    for name in ("min_rows_for_drift", "integer_max", "results_kept"):
+        if name in thresholds and (isinstance(thresholds[name], bool) or not isinstance(thresholds[name], int)):
+            raise ValueError(f"{path}: {name} must be a whole number")
+    if thresholds.get("results_kept", 1) < 1:
+        raise ValueError(f"{path}: results_kept must be at least 1")
+    return CheckSettings(severity=MappingProxyType(severity), **thresholds)
