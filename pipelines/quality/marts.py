@@ -17,6 +17,7 @@ from pipelines.quality.settings import MART_CHECKS, CheckSettings, load_settings
 RULE_IDS = ("W01", "W02", "W03", "W04", "W05", "W06", "W07", "W08", "V01", "V02", "V03", "V04")
 KPI_IDS = tuple(KPI_NAMES)
 RATE_IDS = tuple(k for k in KPI_IDS if k.endswith(("_rate", "_coverage")))
+NULLABLE_IDS = RATE_IDS + tuple(k for k in KPI_IDS if k.startswith("K09_"))
 # Indicators whose value for a city (county) is the sum over its counties (townships).
 ADDITIVE_IDS = (
     "K01_households", "K03_persons", "K05_persons", "K05_in_dibao", "K05_in_tekun", "K06_living_persons",
@@ -49,9 +50,11 @@ def _findings(con):
 def _kpis(con):
     E = g.gx_module().expectations
     rates = ", ".join(f"'{k}'" for k in RATE_IDS)
+    nullable = ", ".join(f"'{k}'" for k in NULLABLE_IDS)
     frame = con.sql(
         f"""select period, region_code, level, indicator_id, value,
-                   case when indicator_id in ({rates}) then value end as rate_value
+                   case when indicator_id in ({rates}) then value end as rate_value,
+                   value is null and indicator_id not in ({nullable}) as count_is_null
             from main_marts.fct_kpis"""
     ).pl().to_pandas()
     expectations = [
@@ -60,7 +63,9 @@ def _kpis(con):
         E.ExpectColumnValuesToNotBeNull(column="region_code"),
         E.ExpectColumnValuesToBeInSet(column="indicator_id", value_set=list(KPI_IDS)),
         E.ExpectColumnValuesToBeInSet(column="level", value_set=["city", "county", "township"]),
-        E.ExpectColumnValuesToNotBeNull(column="value"),
+        # Counts and amounts are never null; a rate with a null or 0 denominator and a standard not in
+        # force (K09) are (docs/decisions.md, Warehouse: KPIs).
+        E.ExpectColumnValuesToBeInSet(column="count_is_null", value_set=[False]),
         E.ExpectColumnValuesToBeBetween(column="value", min_value=0),
         E.ExpectColumnValuesToBeBetween(column="rate_value", min_value=0, max_value=1),
         E.ExpectCompoundColumnsToBeUnique(column_list=["period", "region_code", "indicator_id"]),

@@ -185,11 +185,13 @@ def _check_quarantine_share(con, locations, table: Table, periods, settings) -> 
                count(f.period)::integer as loaded_files,
                coalesce(sum(f.rows_loaded), 0)::bigint as rows_loaded,
                coalesce(sum(f.rows_quarantined), 0)::bigint as rows_quarantined,
-               sum(f.rows_quarantined) / nullif(sum(f.rows_loaded) + sum(f.rows_quarantined), 0) as quarantine_share
+               case when sum(f.rows_loaded) + sum(f.rows_quarantined) >= ?
+                    then sum(f.rows_quarantined) / (sum(f.rows_loaded) + sum(f.rows_quarantined))
+               end as quarantine_share
         from p left join raw.files f on f.period = p.period and f.table_name = ? and f.status = 'loaded'
         group by p.period order by p.period
         """,
-        params=[list(periods), table.name],
+        params=[list(periods), max(settings.min_rows_for_share, 1), table.name],
     ).pl().to_pandas()
     E = g.gx_module().expectations
     expectations = [E.ExpectColumnValuesToBeBetween(column="quarantine_share", min_value=0,
@@ -200,10 +202,14 @@ def _check_quarantine_share(con, locations, table: Table, periods, settings) -> 
               for r in frame.itertuples()}
     worst = max((v for v in shares.values() if v is not None), default=0.0)
     meta = {"suite": suite, "periods": sorted(periods), "max_share": settings.max_quarantine_share,
-            "share_by_period": {p: v for p, v in shares.items() if v is not None}}
+            "share_by_period": {p: v for p, v in shares.items() if v is not None},
+            "min_rows_for_share": settings.min_rows_for_share,
+            "periods_too_small": [p for p, v in shares.items() if v is None]}
     if result.success:
         return CheckOutcome(name, True, severity, RAW_CHECKS[name],
-                            f"{len(periods)} period(s), highest share {worst:.1%} (max {settings.max_quarantine_share:.0%})",
+                            f"{len(periods)} period(s), highest share {worst:.1%} (max {settings.max_quarantine_share:.0%})"
+                            + (f", {len(meta['periods_too_small'])} with fewer than {settings.min_rows_for_share} rows"
+                               " not judged" if meta["periods_too_small"] else ""),
                             meta)
     bad = tuple(sorted({row["period"] for row in _unexpected_rows(result)}))
     meta["failed_periods"] = list(bad)

@@ -51,6 +51,7 @@ class CheckSettings:
 
     severity: Mapping[str, str] = field(default_factory=lambda: MappingProxyType(dict(_DEFAULT_SEVERITY)))
     max_quarantine_share: float = 0.5
+    min_rows_for_share: int = 50
     max_volume_drop: float = 0.3
     min_rows_for_drift: int = 50
     coverage_tables: tuple[str, ...] = tuple(t for t in TABLES if t != "temporary_assistance")
@@ -124,7 +125,7 @@ def load_settings(path: Path | None = None) -> CheckSettings:
             if isinstance(thresholds[name], bool) or not isinstance(thresholds[name], (int, float)):
                 raise ValueError(f"{path}: {name} must be a number")
             thresholds[name] = float(thresholds[name])
-    for name in ("min_rows_for_drift", "integer_max", "results_kept"):
+    for name in ("min_rows_for_share", "min_rows_for_drift", "integer_max", "results_kept"):
         if name in thresholds and (isinstance(thresholds[name], bool) or not isinstance(thresholds[name], int)):
             raise ValueError(f"{path}: {name} must be a whole number")
     if thresholds.get("results_kept", 1) < 1:
