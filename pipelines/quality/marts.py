@@ -154,7 +154,8 @@ def _run(locations, mart, name, description, frame, expectations, fmt, settings)
             for row in (r.result or {}).get("unexpected_index_list") or (r.result or {}).get(
                 "partial_unexpected_index_list"
             ) or []:
-                where.append({k: row[k] for k in ("period", "region_code", "indicator_id") if k in row})
+                if isinstance(row, dict):  # without index columns GE lists row numbers
+                    where.append({k: row[k] for k in ("period", "region_code", "indicator_id") if k in row})
     if where:
         meta["failing_rows"] = where[:50]
         meta["failing_periods"] = sorted({w["period"] for w in where if "period" in w})
