@@ -94,3 +94,10 @@ def _leaks(text: str, ids: set[str], names: set[str]) -> int:
     for run in re.findall(r"[\u4e00-\u9fff]{2,}", text):
         count += sum(run[i:i + n] in names for n in (2, 3, 4) for i in range(len(run) - n + 1))
     return count
+
+
+def test_the_leak_scan_finds_what_it_looks_for():
+    ids, names = {"37090219800101123X"}, {"欧阳明", "张三"}
+    assert _leaks("<td>37090219800101123X01</td>", ids, names) == 1  # inside a card number
+    assert _leaks("姓名：欧阳明，张三", ids, names) == 2
+    assert _leaks("370902198001011234 李四 370902000000", ids, names) == 0
