@@ -15,7 +15,10 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SITE = "safetynet"
 DATASOURCE = "safetynet"

@@ -7,7 +7,10 @@ of a SHA-256 (not an ID number), so its uniqueness may be checked.
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from pipelines.exports.labels import KPI_NAMES
 from pipelines.quality import gx as g

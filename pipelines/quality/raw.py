@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from pipelines.contract.tables import (
     BOOL,
@@ -111,6 +114,8 @@ def contract_frame(con, table: Table, periods: list[str]) -> pd.DataFrame:
     of each row's period. A column the contract does not know is kept as NULLs (its name is checked)."""
     present = _table_columns(con, table.name)
     if not present or "period" not in present:
+        import pandas as pd
+
         return pd.DataFrame({c: [] for c in present})
     person = person_columns(table)
     kinds = {c.name: c.kind for c in table.columns}
@@ -198,8 +203,7 @@ def _check_quarantine_share(con, locations, table: Table, periods, settings) -> 
                                                     max_value=settings.max_quarantine_share)]
     result = g.run_suite(locations.warehouse, suite, expectations, frame, run_name=period_span(periods),
                          result_format=_complete(["period"]), keep=settings.results_kept)
-    shares = {r.period: (None if pd.isna(r.quarantine_share) else round(float(r.quarantine_share), 4))
-              for r in frame.itertuples()}
+    shares = {r.period: _number(r.quarantine_share) for r in frame.itertuples()}
     worst = max((v for v in shares.values() if v is not None), default=0.0)
     meta = {"suite": suite, "periods": sorted(periods), "max_share": settings.max_quarantine_share,
             "share_by_period": {p: v for p, v in shares.items() if v is not None},
@@ -216,6 +220,13 @@ def _check_quarantine_share(con, locations, table: Table, periods, settings) -> 
     summary = ", ".join(f"{p}: {shares[p]:.1%} of rows quarantined" for p in bad)
     return CheckOutcome(name, False, severity, RAW_CHECKS[name],
                         f"{summary} (max {settings.max_quarantine_share:.0%})", meta, bad or tuple(periods))
+
+
+def _number(value) -> float | None:
+    """A share rounded for metadata; None for a missing one (NULL / NaN)."""
+    if value is None or value != value:
+        return None
+    return round(float(value), 4)
 
 
 def county_frame(con, table: str, periods: list[str]) -> pd.DataFrame:
@@ -348,6 +359,8 @@ def check_raw(con, locations, table: str, periods: list[str], settings: CheckSet
 
 
 def _empty_county_frame() -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame({"period": pd.Series([], dtype=str), "previous_period": pd.Series([], dtype=str),
                          "county_code": pd.Series([], dtype=str), "previous_rows": pd.Series([], dtype="int64"),
                          "current_rows": pd.Series([], dtype="int64"), "ratio": pd.Series([], dtype=float)})

@@ -65,9 +65,11 @@ class CheckSettings:
         """The severity of a raw check on a table (`<table>.<check>` overrides `<check>`) or of a mart
         check (`<mart>.<check>`)."""
         key = f"{subject}.{check}"
-        if key in self.severity:
-            return self.severity[key]
-        return self.severity.get(check, "error")
+        # A bare check name is a raw table's setting; the marts' are always "<mart>.<check>".
+        for k in (key,) if subject in MART_CHECKS else (key, check):
+            if k in self.severity:
+                return self.severity[k]
+        return _DEFAULT_SEVERITY.get(key, _DEFAULT_SEVERITY.get(check, "error"))
 
 
 def _valid_severity_keys() -> set[str]:

@@ -7,7 +7,6 @@ import json
 import duckdb
 import pytest
 
-from pipelines.contract import TABLES
 from pipelines.quality import MART_CHECKS, RAW_CHECKS, CheckSettings, check_mart, check_raw
 from tests.quality.conftest import all_outcomes, periods_of
 

@@ -6,7 +6,6 @@ import dataclasses
 import json
 import re
 
-import duckdb
 
 from pipelines.contract import TABLES
 from pipelines.quality import MART_CHECKS, CheckSettings, check_mart, check_raw, data_docs_index

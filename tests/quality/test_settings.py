@@ -66,3 +66,10 @@ def test_an_unknown_or_wrong_setting_is_an_error_naming_it(tmp_path, text, named
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ValueError, match=named):
         load_settings(path)
+
+
+def test_a_bare_check_name_sets_the_raw_tables_only():
+    settings = CheckSettings(severity={"contract": "warn"})
+    assert settings.severity_of("contract", "near_dibao") == "warn"
+    assert settings.severity_of("contract", "fct_kpis") == "error"
+    assert settings.severity_of("volume_drift", "dibao") == "warn"  # default kept
