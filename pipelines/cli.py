@@ -58,7 +58,7 @@ def generate(out: Path, preset: str, city: str, scale: float, months: int | None
 @WAREHOUSE_OPTION
 @click.option("--full-refresh", is_flag=True, help="重新处理全部统计期 / reprocess every period")
 def run(data: Path, warehouse: Path, full_refresh: bool):
-    """运行流水线 / materialise the pipeline through Dagster, in-process."""
+    """运行流水线 / ingest, build, check and publish through Dagster, in-process."""
     from pipelines.run import run_pipeline
 
     summary = run_pipeline(Locations(data.resolve(), warehouse.resolve()), full_refresh=full_refresh,
@@ -72,7 +72,7 @@ def run(data: Path, warehouse: Path, full_refresh: bool):
 @DATA_OPTION
 @WAREHOUSE_OPTION
 def status(data: Path, warehouse: Path):
-    """状态 / periods on file, complete or not, and what each run loaded."""
+    """状态 / periods on file, what is published, and what each run did."""
     from pipelines.status import describe_status
 
     click.echo(describe_status(Locations(data.resolve(), warehouse.resolve())))

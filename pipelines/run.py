@@ -1,7 +1,10 @@
 """`safetynet run`: materialise the pipeline through Dagster, in-process, period by period.
 
 Only what changed is read again: a table's period is ingested when the fingerprint of its files differs
-from the one recorded when it was last ingested (or with --full-refresh).
+from the one recorded when it was last ingested (or with --full-refresh). Two Dagster runs: the
+ingestion (with the raw tables' contracts) over a range of periods, then dbt, the marts' checks and the
+publish step. A failed step or blocking check stops there: nothing is published.
+The plan (`stale_tables`, `ingest_request`, `needs_build`) is shared with the schedule and the sensor.
 """
 
 from __future__ import annotations
@@ -13,19 +16,13 @@ from typing import Callable
 
 import dagster as dg
 
+from pipelines import publish
 from pipelines.assets.partitions import PERIODS
 from pipelines.assets.resources import Warehouse
 from pipelines.contract import TABLES
 from pipelines.ingest.discover import discover
-from pipelines.runs import (
-    append_run,
-    build_pending,
-    clear_build_pending,
-    fingerprint,
-    ingested_fingerprints,
-    mark_build_pending,
-    now,
-)
+from pipelines.orchestration.jobs import BUILD_JOB, INGEST_JOB
+from pipelines.runs import append_run, build_pending, fingerprint, ingested_fingerprints, now
 from pipelines.settings import Locations
 
 
@@ -34,8 +31,9 @@ class RunSummary:
     run_ids: list[str] = field(default_factory=list)
     ingested: dict[str, list[str]] = field(default_factory=dict)  # period -> tables ingested
     failed: list[str] = field(default_factory=list)  # "period table: error class" (no person data)
+    warnings: list[str] = field(default_factory=list)  # checks of severity warn that did not pass
     unchanged: int = 0
-    built_from: str | None = None  # the first period the marts were rebuilt from ("all": every one)
+    published: publish.Snapshot | None = None  # the snapshot this run put in service
     seconds: float = 0.0
 
     @property
@@ -48,26 +46,49 @@ class RunSummary:
             lines.append(f"{period}: 入库 ingested {len(tables)} table(s): {', '.join(tables)}")
         if self.unchanged:
             lines.append(f"{self.unchanged} table-period(s) unchanged since the last run: not read again")
-        if self.built_from:
-            lines.append(f"建模 warehouse built and tested ({'every period' if self.built_from == 'all' else 'from ' + self.built_from})")
-        if not self.ingested and not self.built_from and not self.failed:
-            lines.append("nothing new: the warehouse is up to date")
+        if self.published:
+            lines.append(f"发布 built, checked and published: {self.published.describe()}")
+        if not self.ingested and not self.published and not self.failed:
+            lines.append("nothing new: the published warehouse is up to date")
+        for w in self.warnings:
+            lines.append(f"WARNING check {w}")
         for f in self.failed:
             lines.append(f"FAILED {f}")
+        if self.failed:
+            lines.append("Nothing was published: the last good snapshot stays in service. "
+                         "Details: the Dagster run(s) above (`make dagster`) and the Data Docs.")
         lines.append(f"{'OK' if self.ok else 'FAILED'} in {self.seconds:.1f} s")
         return "\n".join(lines)
+
+
+INSTANCE_CONFIG = """\
+# Written by SafetyNet (pipelines/run.py). One run at a time writes the working warehouse: DuckDB
+# allows one writer per file, so runs of the nightly schedule, the sensor and the UI queue behind it.
+concurrency:
+  runs:
+    tag_concurrency_limits:
+      - key: "safetynet/warehouse"
+        limit: 1
+"""
 
 
 def dagster_instance(warehouse: Path) -> dg.DagsterInstance:
     """The Dagster instance of this warehouse (the one `make dagster` shows), so runs are visible there."""
     home = warehouse / "dagster_home"
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").touch()
+    write_instance_config(home)
     return dg.DagsterInstance.from_config(str(home))
 
 
+def write_instance_config(home: Path) -> None:
+    config = home / "dagster.yaml"
+    if not config.exists() or not config.read_text().strip():
+        config.write_text(INSTANCE_CONFIG)
+
+
 def stale_tables(locations: Locations, full_refresh: bool) -> tuple[dict[str, list[str]], int]:
-    """period -> tables whose files changed since they were last ingested; and how many did not."""
+    """period -> tables whose files changed since they were last ingested; and how many did not.
+    A period that breached a contract was not recorded as ingested, so it is read again."""
     discovery = discover(locations.data)
     done: dict[tuple[str, str], str] = {}
     if locations.duckdb_path.exists() and not full_refresh:
@@ -87,22 +108,47 @@ def stale_tables(locations: Locations, full_refresh: bool) -> tuple[dict[str, li
     return todo, unchanged
 
 
-def _failures(result: dg.ExecuteInProcessResult, with_message: bool) -> list[str]:
-    """Failed steps, by name and error class; dbt's own message (model and test names) where safe.
-    Ingestion errors are reduced to their class: a library's message could quote a value."""
-    failed = []
-    for event in result.all_events:
-        if event.is_step_failure:
-            error = event.step_failure_data.error
-            text = f"{event.step_key}: {error.cls_name if error else 'error'}"
-            if with_message and error is not None:
-                text += " — " + error.message.strip().splitlines()[0][:300]
-            failed.append(f"{text} (Dagster run {result.run_id})")
-    return failed or [f"Dagster run {result.run_id} failed"]
+def needs_build(locations: Locations, full_refresh: bool = False) -> bool:
+    """Whether the marts must be built, checked and published: ingested periods wait for it
+    (meta.build_pending, cleared by publishing), the marts do not exist, or nothing is published."""
+    if not locations.duckdb_path.exists():
+        return False
+    if full_refresh or publish.current(locations) is None:
+        return True
+    with Warehouse.from_locations(locations).connect() as con:
+        return build_pending(con) is not None
 
 
-def _ingest(locations, todo, full_refresh, instance, definitions, summary, say) -> bool:
-    """One Dagster run over every period with work (a partition range, one step per table)."""
+@dataclass(frozen=True)
+class IngestRequest:
+    """One Dagster run of the ingestion job over a range of periods: what `safetynet run`, the nightly
+    schedule and the new-period sensor all launch."""
+
+    tables: list[str]
+    first: str
+    last: str
+    full_refresh: bool = False
+
+    @property
+    def asset_selection(self) -> list[dg.AssetKey]:
+        return [dg.AssetKey(["raw", t]) for t in self.tables]
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return {
+            "dagster/asset_partition_range_start": self.first,
+            "dagster/asset_partition_range_end": self.last,
+        }
+
+    @property
+    def run_config(self) -> dict:
+        return {"ops": {f"raw__{t}": {"config": {"full_refresh": self.full_refresh}} for t in self.tables}}
+
+
+def ingest_request(
+    instance: dg.DagsterInstance, todo: dict[str, list[str]], full_refresh: bool = False
+) -> IngestRequest:
+    """Register new periods as partitions and cover every period with work by one range."""
     known = instance.get_dynamic_partitions(PERIODS.name)
     new = sorted(p for p in todo if p not in known)
     if new:
@@ -112,61 +158,84 @@ def _ingest(locations, todo, full_refresh, instance, definitions, summary, say) 
     order = {p: i for i, p in enumerate(instance.get_dynamic_partitions(PERIODS.name))}
     first, last = min(todo, key=order.__getitem__), max(todo, key=order.__getitem__)
     tables = [t for t in TABLES if any(t in ts for ts in todo.values())]
+    return IngestRequest(tables, first, last, full_refresh)
+
+
+def build_run_config(full_refresh: bool = False) -> dict:
+    """The build job: dbt from the first unpublished period (the asset reads it), checks, publish."""
+    return {"ops": {"warehouse_models": {"config": {"full_refresh": full_refresh}}}}
+
+
+def _failures(result: dg.ExecuteInProcessResult, with_message: bool) -> list[str]:
+    """Failed checks with their summary, then failed steps by name and error class; dbt's own message
+    (model and test names) where safe. Ingestion errors are reduced to their class: a library's message
+    could quote a value."""
+    failed = [f"check {key}: {text}" for key, severity, text in check_findings(result) if severity == "ERROR"]
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            text = f"{event.step_key}: {error.cls_name if error else 'error'}"
+            # A failed blocking check is reported above, with its summary.
+            if with_message and error is not None and error.cls_name != "DagsterAssetCheckFailedError":
+                text += " — " + error.message.strip().splitlines()[0][:300]
+            failed.append(f"{text} (Dagster run {result.run_id})")
+    return failed or [f"Dagster run {result.run_id} failed"]
+
+
+def check_findings(result: dg.ExecuteInProcessResult) -> list[tuple[str, str, str]]:
+    """(check, severity, summary) of every asset check of the run that did not pass."""
+    found = []
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                key = evaluation.asset_check_key
+                summary = evaluation.description or ""
+                found.append((f"{key.asset_key.to_user_string()} {key.name}", evaluation.severity.value, summary))
+    return found
+
+
+def _ingest(locations, todo, full_refresh, instance, definitions, summary, say) -> bool:
+    """One Dagster run over every period with work (a partition range, one step per table)."""
+    request = ingest_request(instance, todo, full_refresh)
     say(f"入库 ingesting {sum(map(len, todo.values()))} table-period(s) over {len(todo)} period(s)")
-    result = definitions.resolve_job_def("ingest_period").execute_in_process(
+    result = definitions.resolve_job_def(INGEST_JOB.name).execute_in_process(
         instance=instance,
-        asset_selection=[dg.AssetKey(["raw", t]) for t in tables],
-        tags={
-            "dagster/asset_partition_range_start": first,
-            "dagster/asset_partition_range_end": last,
-            "safetynet/command": "run",
-        },
-        run_config={
-            "ops": {f"raw__{t}": {"config": {"full_refresh": full_refresh}} for t in tables},
-            "loggers": QUIET,
-        },
+        asset_selection=request.asset_selection,
+        tags={**request.tags, **RUN_TAGS},
+        run_config={**request.run_config, "loggers": QUIET},
         raise_on_error=False,
     )
     summary.run_ids.append(result.run_id)
+    summary.warnings += [f"{k}: {t}" for k, sev, t in check_findings(result) if sev == "WARN"]
     if not result.success:
         summary.failed += _failures(result, with_message=False)
         return False
     summary.ingested = {p: todo[p] for p in sorted(todo)}
-    with Warehouse.from_locations(locations).connect() as con:
-        mark_build_pending(con, min(todo))
     return True
 
 
 def _build(locations, full_refresh, instance, definitions, summary, say) -> bool:
-    """One Dagster run of `dbt build` over the periods that changed (every period with --full-refresh)."""
-    with Warehouse.from_locations(locations).connect() as con:
-        pending = build_pending(con)
-        built = con.execute(
-            "select count(*) from information_schema.tables where table_schema = 'main_marts'"
-        ).fetchone()[0]
-    if not (full_refresh or pending or not built):
+    """One Dagster run: `dbt build` over the periods not yet published, the marts' checks, publish."""
+    if not needs_build(locations, full_refresh):
         return True
-    from_period = None if full_refresh or not built else pending
-    say(f"建模 building the warehouse ({'every period' if from_period is None else 'from ' + from_period})")
-    result = definitions.resolve_job_def("build_warehouse").execute_in_process(
+    say("建模 building, checking and publishing the warehouse")
+    result = definitions.resolve_job_def(BUILD_JOB.name).execute_in_process(
         instance=instance,
-        tags={"safetynet/command": "run"},
-        run_config={
-            "ops": {"warehouse_models": {"config": {"from_period": from_period, "full_refresh": full_refresh}}},
-            "loggers": QUIET,
-        },
+        tags=RUN_TAGS,
+        run_config={**build_run_config(full_refresh), "loggers": QUIET},
         raise_on_error=False,
     )
     summary.run_ids.append(result.run_id)
+    summary.warnings += [f"{k}: {t}" for k, sev, t in check_findings(result) if sev == "WARN"]
     if not result.success:
         summary.failed += _failures(result, with_message=True)
         return False
-    summary.built_from = from_period or "all"
-    with Warehouse.from_locations(locations).connect() as con:
-        clear_build_pending(con)
+    summary.published = publish.current(locations)
     return True
 
 
+RUN_TAGS = {"safetynet/command": "run"}
 # Step events stay in the Dagster instance; the terminal gets warnings and our progress lines.
 QUIET = {"console": {"config": {"log_level": "WARNING"}}}
 
@@ -186,7 +255,7 @@ def run_pipeline(
     ok = True
     if todo:
         ok = _ingest(locations, todo, full_refresh, instance, definitions, summary, say)
-    if ok and locations.duckdb_path.exists():
+    if ok:
         _build(locations, full_refresh, instance, definitions, summary, say)
     summary.seconds = time.monotonic() - started
     append_run(
@@ -197,8 +266,9 @@ def run_pipeline(
             "ok": summary.ok,
             "run_ids": summary.run_ids,
             "ingested": summary.ingested,
-            "built_from": summary.built_from,
+            "published": summary.published.file if summary.published else None,
             "failed": summary.failed,
+            "warnings": summary.warnings,
             "seconds": round(summary.seconds, 1),
         },
     )

@@ -107,3 +107,40 @@ def build_pending(con: duckdb.DuckDBPyConnection) -> str | None:
 def clear_build_pending(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(PENDING_DDL)
     con.execute("delete from meta.build_pending")
+
+
+BREACHES_DDL = """
+create schema if not exists meta;
+create table if not exists meta.contract_breaches (
+    table_name varchar not null,
+    period varchar not null,
+    checks varchar not null,
+    run_id varchar not null,
+    found_at timestamp not null,
+    primary key (table_name, period)
+);
+"""
+
+
+def record_breaches(con: duckdb.DuckDBPyConnection, table: str, checked: list[str],
+                    breached: dict[str, list[str]], run_id: str) -> None:
+    """The periods of `table` checked in this run: breaches replace what was known, clean ones clear it.
+    A breached period is not recorded as ingested, so the next run reads and checks it again."""
+    con.execute(BREACHES_DDL)
+    if checked:
+        con.execute("delete from meta.contract_breaches where table_name = ? and period in "
+                    f"({', '.join('?' * len(checked))})", [table, *checked])
+    con.execute(INGESTED_DDL)
+    for period, checks in sorted(breached.items()):
+        con.execute("insert into meta.contract_breaches values (?, ?, ?, ?, current_timestamp)",
+                    [table, period, ", ".join(checks), run_id])
+        # Forget an earlier clean read of the same period: its data was just replaced by this one.
+        con.execute("delete from meta.ingested where table_name = ? and period = ?", [table, period])
+
+
+def open_breaches(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    """(table, period, checks) of raw data that breached a blocking contract and is not fixed yet."""
+    con.execute(BREACHES_DDL)
+    return con.execute(
+        "select table_name, period, checks from meta.contract_breaches order by period, table_name"
+    ).fetchall()

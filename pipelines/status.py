@@ -1,11 +1,14 @@
-"""`safetynet status`: periods on file, complete or not, files belonging to no table, and the runs."""
+"""`safetynet status`: periods on file, complete or not, files belonging to no table, what the working
+warehouse holds, what is published (run, periods, snapshot), and the last runs."""
 
 from __future__ import annotations
 
 import duckdb
 
+from pipelines import publish
 from pipelines.ingest.discover import discover
 from pipelines.ingest.load import period_status
+from pipelines.quality import data_docs_index
 from pipelines.runs import read_runs
 from pipelines.settings import Locations
 
@@ -66,13 +69,18 @@ def describe_status(locations: Locations) -> str:
                 "select count(*) from information_schema.tables "
                 "where table_schema = 'meta' and table_name = 'build_pending'"
             ).fetchone()[0] and con.execute("select min(from_period) from meta.build_pending").fetchone()[0]
+            breaches = _breaches(con)
             out.append("")
             if not marts:
-                out.append("建模 warehouse: not built yet")
+                out.append("建模 working warehouse: not built yet")
             elif pending:
-                out.append(f"建模 warehouse: built, but periods from {pending} wait for a successful build")
+                out.append(f"建模 working warehouse: periods from {pending} are not published yet "
+                           "(a build, its checks or the publish step has not succeeded since they were ingested)")
             else:
-                out.append("建模 warehouse: built and tested for every period ingested")
+                out.append("建模 working warehouse: every period ingested is built, checked and published")
+            for table, period, checks in breaches:
+                out.append(f"  契约 contract breach: raw.{table} {period} ({checks}): not published until the "
+                           "extract is fixed and read again")
             reasons = con.execute(
                 "select reason, count(*) from raw.quarantine group by reason order by 2 desc, 1"
             ).fetchall()
@@ -82,6 +90,8 @@ def describe_status(locations: Locations) -> str:
     finally:
         if con is not None:
             con.close()
+    out.append("")
+    out.extend(_published(locations))
     runs = read_runs(locations.warehouse)
     out.append("")
     if not runs:
@@ -91,9 +101,39 @@ def describe_status(locations: Locations) -> str:
         out.append(
             f"run {r['finished_at']}  {'OK' if r['ok'] else 'FAILED'}  {r['command']}: "
             f"{loaded} table-period(s) ingested over {len(r.get('ingested', {}))} period(s)"
-            f"{'; failed: ' + '; '.join(r['failed']) if r.get('failed') else ''}  ({r['seconds']} s)"
+            f"{'; published ' + r['published'] if r.get('published') else ''}"
+            f"{'; failed: ' + '; '.join(r['failed']) if r.get('failed') else ''}"
+            f"{'; warnings: ' + str(len(r['warnings'])) if r.get('warnings') else ''}  ({r['seconds']} s)"
         )
     return "\n".join(out)
+
+
+def _published(locations: Locations) -> list[str]:
+    snapshot = publish.current(locations)
+    if snapshot is None:
+        return ["发布 published: nothing yet (exports and dashboards have no data until a run passes its checks)"]
+    lines = [
+        f"发布 published: {snapshot.file}",
+        f"  run {snapshot.run_id} at {snapshot.published_at}",
+        f"  periods {', '.join(snapshot.periods) if snapshot.periods else 'none'}",
+        "  " + ", ".join(f"{t.split('.')[-1]} {n} rows" for t, n in snapshot.rows.items()),
+    ]
+    docs = data_docs_index(locations)
+    if docs.exists():
+        lines.append(f"  data contracts (Data Docs): {docs}")
+    return lines
+
+
+def _breaches(con) -> list[tuple[str, str, str]]:
+    exists = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'meta' and table_name = 'contract_breaches'"
+    ).fetchone()[0]
+    if not exists:
+        return []
+    return con.execute(
+        "select table_name, period, checks from meta.contract_breaches order by period, table_name"
+    ).fetchall()
 
 
 def _has_files_table(con) -> bool:

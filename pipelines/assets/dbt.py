@@ -1,8 +1,10 @@
 """The dbt models as Dagster assets, downstream of the raw assets; dbt tests become asset checks.
 
 Sources `source('raw', <table>)` map to the asset keys ["raw", <table>] of the ingestion assets, so the
-graph connects without glue. Periods are incremental: `from_period` rebuilds only the periods from that
-month on (the marts keep the earlier ones); unset, every period is built.
+graph connects without glue. Periods are incremental: the build covers the periods from `from_period`
+on (the marts keep the earlier ones). Unset, it is the first period not yet published
+(meta.build_pending, marked by the ingestion); every period when the marts do not exist yet, nothing is
+pending, or with `full_refresh`.
 """
 
 import json
@@ -15,6 +17,7 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from pipelines.assets.resources import Warehouse
 from pipelines.dbt_cli import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_env, ensure_project_dir, prepare_project
+from pipelines.runs import build_pending
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -43,8 +46,21 @@ def ensure_manifest() -> Path:
 
 
 class DbtBuildConfig(dg.Config):
-    from_period: str | None = None  # rebuild the periods from this month on; None: every period
+    from_period: str | None = None  # rebuild the periods from this month on; None: those not published
     full_refresh: bool = False
+
+
+def _from_period(config: DbtBuildConfig, warehouse: Warehouse) -> str | None:
+    """The first period to build; None: every period."""
+    if config.full_refresh:
+        return None
+    if config.from_period:
+        return config.from_period
+    with warehouse.connect() as con:
+        built = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'main_marts'"
+        ).fetchone()[0]
+        return build_pending(con) if built else None
 
 
 # No `project=` here: dbt runs in the warehouse's copy of the project (the resource's project_dir).
@@ -59,8 +75,10 @@ def warehouse_models(
     args = ["build", "--exclude-resource-type", "unit_test"]
     if config.full_refresh:
         args.append("--full-refresh")
-    if config.from_period and not config.full_refresh:
-        args += ["--vars", json.dumps({"from_period": config.from_period})]
+    from_period = _from_period(config, warehouse)
+    if from_period:
+        args += ["--vars", json.dumps({"from_period": from_period})]
+    context.log.info(f"dbt build of {'the periods from ' + from_period if from_period else 'every period'}")
     # dbt runs as a subprocess that reads the working warehouse from its environment
     # (dbt_project/profiles.yml); the in-process executor runs one step at a time.
     os.environ.pop("SAFETYNET_SEEDS", None)

@@ -6,6 +6,11 @@ per file. A run may cover a range of periods in one step (single-run backfill po
 step is paid once, not once per month. A period whose files are unchanged since they were last ingested
 is skipped unless `full_refresh` is set. Metadata holds counts and reason codes only: never an ID number
 or a name.
+
+The data contracts of the table (pipelines/quality) run in the same step, on the periods just read, as
+blocking asset checks: a period that breaches a check of severity error is not recorded as ingested
+(the next run reads and checks it again) and is listed in meta.contract_breaches, which stops publishing;
+the failed check fails the run. Clean periods are recorded and wait to be built and published.
 """
 
 from collections import Counter
@@ -13,11 +18,19 @@ from collections import Counter
 import dagster as dg
 
 from pipelines.assets.partitions import PERIODS
+from pipelines.assets.checks import check_result
 from pipelines.assets.resources import Warehouse
 from pipelines.contract import TABLES, Table
 from pipelines.ingest.discover import discover
 from pipelines.ingest.load import ingest_table_period
-from pipelines.runs import fingerprint, ingested_fingerprints, record_ingested
+from pipelines.quality import RAW_CHECKS, check_raw
+from pipelines.runs import (
+    fingerprint,
+    ingested_fingerprints,
+    mark_build_pending,
+    record_breaches,
+    record_ingested,
+)
 
 
 class IngestConfig(dg.Config):
@@ -34,6 +47,10 @@ def _raw_asset(table: Table) -> dg.AssetsDefinition:
         description=f"{table.title} ({table.source}): typed rows of every file of the period, "
         "with lineage; rejected rows in raw.quarantine, one reconciliation row per file in raw.files.",
         metadata={"source": table.source, "columns": ", ".join(table.headers)},
+        check_specs=[
+            dg.AssetCheckSpec(name, asset=["raw", table.name], description=text, blocking=True)
+            for name, text in RAW_CHECKS.items()
+        ],
     )
     def _asset(
         context: dg.AssetExecutionContext, config: IngestConfig, warehouse: Warehouse
@@ -43,7 +60,7 @@ def _raw_asset(table: Table) -> dg.AssetsDefinition:
         totals: Counter = Counter()
         reasons: Counter = Counter()
         quality: Counter = Counter()
-        ingested, unchanged = [], []
+        ingested, unchanged, fingerprints = [], [], {}
         with warehouse.connect() as con:
             done = {} if config.full_refresh else ingested_fingerprints(con)
             for period in context.partition_keys:
@@ -56,7 +73,7 @@ def _raw_asset(table: Table) -> dg.AssetsDefinition:
                 result = ingest_table_period(
                     con, dataset, table.name, period, run_id=context.run.run_id, discovery=discovery
                 )
-                record_ingested(con, table.name, period, fp, context.run.run_id)
+                fingerprints[period] = fp
                 ingested.append(period)
                 if not result.files:
                     context.log.warning(f"{table.name} {period}: no file on disk for this table")
@@ -70,6 +87,18 @@ def _raw_asset(table: Table) -> dg.AssetsDefinition:
                     )
                 reasons.update(result.reasons)
                 quality.update(result.quality)
+            outcomes = check_raw(con, warehouse.locations, table.name, ingested)
+            breached: dict[str, list[str]] = {}
+            for outcome in outcomes:
+                if not outcome.passed and outcome.severity == "error":
+                    for period in outcome.failed_periods:
+                        breached.setdefault(period, []).append(outcome.name)
+            record_breaches(con, table.name, ingested, breached, context.run.run_id)
+            clean = [p for p in ingested if p not in breached]
+            for period in clean:
+                record_ingested(con, table.name, period, fingerprints[period], context.run.run_id)
+            if clean:
+                mark_build_pending(con, min(clean))
         return dg.MaterializeResult(
             metadata={
                 "periods_ingested": ", ".join(ingested) or "none",
@@ -78,7 +107,9 @@ def _raw_asset(table: Table) -> dg.AssetsDefinition:
                                           "rows_quarantined", "rows_duplicate", "rows_footer_blank")},
                 "quarantine_reasons": dg.MetadataValue.json(dict(sorted(reasons.items()))),
                 "quality_issues": dg.MetadataValue.json(dict(sorted(quality.items()))),
-            }
+                "periods_breaching_contracts": ", ".join(sorted(breached)) or "none",
+            },
+            check_results=[check_result(o, ["raw", table.name]) for o in outcomes],
         )
 
     return _asset

@@ -22,6 +22,7 @@ from pipelines.exports import lists
 from pipelines.exports.audit import download_entry, record_download
 from pipelines.exports.labels import EXPORT_KINDS, TITLES
 from pipelines.exports.writers import write_csv, write_xlsx
+from pipelines.publish import serving_path
 from pipelines.settings import Locations
 
 FORMATS = ("csv", "xlsx")
@@ -56,8 +57,11 @@ class ExportedList:
 
 
 def warehouse_path(locations: Locations) -> Path:
-    """The DuckDB file the exports read. One place: later the published snapshot."""
-    return locations.duckdb_path
+    """The DuckDB file the exports read: the published snapshot, never the working file a run writes."""
+    path = serving_path(locations)
+    if path is None:
+        raise ExportError(f"nothing is published in {locations.warehouse} yet: run `safetynet run` first")
+    return path
 
 
 def default_user() -> str:

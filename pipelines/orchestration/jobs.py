@@ -1,15 +1,26 @@
-"""Jobs: what a run materialises."""
+"""Jobs: what a run materialises.
+
+The ingestion job is partitioned by period (a range per run); the build job is not: dbt builds the
+periods not yet published, the marts' contracts check them, and the publish step puts them in service.
+Both carry the warehouse tag, which the instance limits to one run at a time (one writer per DuckDB file).
+"""
 
 import dagster as dg
+
+WAREHOUSE_TAG = {"safetynet/warehouse": "working"}
 
 INGEST_JOB = dg.define_asset_job(
     "ingest_period",
     selection=dg.AssetSelection.key_prefixes(["raw"]),
-    description="Ingest every extract of one period into the working warehouse.",
+    description="Ingest the extracts of a range of periods into the working warehouse and check the "
+    "raw tables' contracts.",
+    tags=WAREHOUSE_TAG,
 )
 
 BUILD_JOB = dg.define_asset_job(
     "build_warehouse",
     selection=dg.AssetSelection.all() - dg.AssetSelection.key_prefixes(["raw"]),
-    description="Build and test the dbt models (seeds, staging, intermediate, marts) of the warehouse.",
+    description="Build and test the dbt models of the periods not yet published, check the marts' "
+    "contracts, then publish the serving snapshot.",
+    tags=WAREHOUSE_TAG,
 )

@@ -134,6 +134,7 @@ def check_mart(con, locations, mart: str, settings: CheckSettings | None = None)
         else:
             frame, expectations, fmt = _totals(con, settings)
         outcomes.append(_run(locations, mart, name, description, frame, expectations, fmt, settings))
+    g.update_docs(locations.warehouse)
     return outcomes
 
 

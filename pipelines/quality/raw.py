@@ -355,6 +355,7 @@ def check_raw(con, locations, table: str, periods: list[str], settings: CheckSet
     frame = county_frame(con, table, periods) if _table_exists(con, table) else _empty_county_frame()
     outcomes.append(_check_county_coverage(con, locations, spec, periods, settings, frame))
     outcomes.append(_check_volume_drift(con, locations, spec, periods, settings, frame))
+    g.update_docs(locations.warehouse)
     return outcomes
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from pipelines.exports.labels import KPI_NAMES
 from pipelines.generate.ids import check_char
+from pipelines.publish import publish
 from pipelines.settings import Locations
 
 P = "2026-10"
@@ -166,4 +167,5 @@ def locations(tmp_path_factory) -> Locations:
     root = tmp_path_factory.mktemp("exports")
     loc = Locations(data=root / "data", warehouse=root / "warehouse")
     build_warehouse(loc.duckdb_path)
+    publish(loc, "fixture-run")  # the exports read the published snapshot
     return loc

@@ -49,11 +49,11 @@ def test_quarantine_masked_by_default(ingested, tmp_path, fmt):
     (period, n), = _counts(ingested, "select period, count(*) from raw.quarantine group by period "
                                      "order by period desc limit 1")
     out = tmp_path / f"q.{fmt}"
-    assert export_list("quarantine", ingested, None, fmt, out, user="tester") == n
+    assert export_list("quarantine", ingested.duckdb_path, None, fmt, out, user="tester") == n
     assert n > 0
     assert not has_full_id(out)
     unmasked = tmp_path / f"qu.{fmt}"
-    export_list("quarantine", ingested, period, fmt, unmasked, unmasked=True, user="tester")
+    export_list("quarantine", ingested.duckdb_path, period, fmt, unmasked, unmasked=True, user="tester")
     assert has_full_id(unmasked)  # id_birthdate / id_checksum rows hold whole ids
 
 
@@ -64,13 +64,13 @@ def test_files_reconcile_with_raw_files(ingested, tmp_path):
         "from raw.files group by period order by period desc limit 1",
     )
     out = tmp_path / "f.csv"
-    assert export_list("files", ingested, None, "csv", out) == n
+    assert export_list("files", ingested.duckdb_path, None, "csv", out) == n
     df = read_csv(out)
     assert df["统计期"].unique().to_list() == [period]
     assert sum(int(v) for v in df["入库行数"].to_list()) == loaded
     assert df["状态"].to_list().count("整体拒收") == rejected
     assert set(df["状态"].unique().to_list()) <= {"已入库", "整体拒收"}
-    assert export_list("files", ingested, None, "xlsx", tmp_path / "f.xlsx") == n
+    assert export_list("files", ingested.duckdb_path, None, "xlsx", tmp_path / "f.xlsx") == n
     assert len(xlsx_rows(open_sheet(tmp_path / "f.xlsx"))) == n
 
 
@@ -81,8 +81,8 @@ def test_quarantine_county_split(ingested):
             "select distinct substr(region_code, 1, 6) || '000000' from raw.dibao").fetchall()]
     finally:
         con.close()
-    total = read_list("quarantine", ingested).rows
+    total = read_list("quarantine", ingested.duckdb_path).rows
     # without the marts (no dim_region) the county's name is unknown: codes still filter
-    per_county = [read_list("quarantine", ingested, county=c).rows for c in counties]
+    per_county = [read_list("quarantine", ingested.duckdb_path, county=c).rows for c in counties]
     assert all(n >= 0 for n in per_county)
     assert 0 < sum(per_county) <= total  # rows without a readable region are in no county

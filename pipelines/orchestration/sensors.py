@@ -1,0 +1,78 @@
+"""Sensors: a new complete period under raw/ starts an ingestion run; a successful ingestion run starts
+the build (dbt, the marts' checks, publish).
+
+The new-period sensor keeps the periods it has seen complete in its cursor, and names each run after
+the newest period (run key), so a period starts one run, never two. A period is complete when every
+table of the contract has a file for it; a half-delivered month waits.
+"""
+
+import json
+
+import dagster as dg
+import duckdb
+
+from pipelines.assets.resources import Warehouse
+from pipelines.contract import TABLES
+from pipelines.ingest.discover import discover
+from pipelines.orchestration.jobs import BUILD_JOB, INGEST_JOB
+from pipelines.run import build_run_config, ingest_request, stale_tables
+
+
+def complete_periods(dataset) -> list[str]:
+    """Periods for which every table of the contract has at least one file on disk."""
+    found = discover(dataset)
+    return [p for p in found.all_periods if all(found.for_table(t, p) for t in TABLES)]
+
+
+@dg.sensor(
+    name="new_period",
+    job=INGEST_JOB,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Starts an ingestion run when a new complete period (every table's file) appears "
+    "under raw/.",
+)
+def new_period(context: dg.SensorEvaluationContext, warehouse: Warehouse):
+    seen = set(json.loads(context.cursor)) if context.cursor else set()
+    complete = complete_periods(warehouse.locations.data)
+    new = sorted(set(complete) - seen)
+    if not new:
+        return dg.SkipReason("no new complete period under raw/")
+    try:
+        todo, _ = stale_tables(warehouse.locations, full_refresh=False)
+    except duckdb.IOException:
+        # The cursor is not moved: the period is looked at again at the next evaluation.
+        return dg.SkipReason("the working warehouse is held by a run: waiting")
+    cursor = json.dumps(sorted(seen | set(complete)))
+    if not any(p in todo for p in new):
+        # Already ingested (by `safetynet run` or the nightly schedule): remember it, start nothing.
+        return dg.SensorResult(skip_reason=f"periods {', '.join(new)} already ingested", cursor=cursor)
+    request = ingest_request(context.instance, todo)
+    return dg.SensorResult(
+        run_requests=[
+            dg.RunRequest(
+                run_key=f"period-{new[-1]}",
+                asset_selection=request.asset_selection,
+                tags={**request.tags, "safetynet/trigger": "new_period"},
+                run_config=request.run_config,
+            )
+        ],
+        cursor=cursor,
+    )
+
+
+@dg.run_status_sensor(
+    name="build_after_ingest",
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=[INGEST_JOB],
+    request_job=BUILD_JOB,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="When an ingestion run succeeds: build the periods not yet published, check the marts "
+    "and publish.",
+)
+def build_after_ingest(context: dg.RunStatusSensorContext):
+    return dg.RunRequest(
+        run_key=f"build-after-{context.dagster_run.run_id}",
+        run_config=build_run_config(),
+        tags={"safetynet/trigger": "build_after_ingest"},
+    )
