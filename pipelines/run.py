@@ -22,7 +22,7 @@ from pipelines.assets.resources import Warehouse
 from pipelines.contract import TABLES
 from pipelines.ingest.discover import discover
 from pipelines.orchestration.jobs import BUILD_JOB, INGEST_JOB
-from pipelines.runs import append_run, build_pending, fingerprint, ingested_fingerprints, now
+from pipelines.runs import append_run, build_from, build_pending, fingerprint, ingested_fingerprints, now
 from pipelines.settings import Locations
 
 
@@ -33,6 +33,7 @@ class RunSummary:
     failed: list[str] = field(default_factory=list)  # "period table: error class" (no person data)
     warnings: list[str] = field(default_factory=list)  # checks of severity warn that did not pass
     unchanged: int = 0
+    built_from: str | None = None  # the first period the marts were rebuilt from ("all": every one)
     published: publish.Snapshot | None = None  # the snapshot this run put in service
     seconds: float = 0.0
 
@@ -47,7 +48,8 @@ class RunSummary:
         if self.unchanged:
             lines.append(f"{self.unchanged} table-period(s) unchanged since the last run: not read again")
         if self.published:
-            lines.append(f"发布 built, checked and published: {self.published.describe()}")
+            span = "every period" if self.built_from == "all" else f"periods from {self.built_from}"
+            lines.append(f"建模 built and checked ({span}); 发布 published: {self.published.describe()}")
         if not self.ingested and not self.published and not self.failed:
             lines.append("nothing new: the published warehouse is up to date")
         for w in self.warnings:
@@ -219,7 +221,9 @@ def _build(locations, full_refresh, instance, definitions, summary, say) -> bool
     """One Dagster run: `dbt build` over the periods not yet published, the marts' checks, publish."""
     if not needs_build(locations, full_refresh):
         return True
-    say("建模 building, checking and publishing the warehouse")
+    with Warehouse.from_locations(locations).connect() as con:
+        first = None if full_refresh else build_from(con)
+    say(f"建模 building, checking and publishing the warehouse ({'from ' + first if first else 'every period'})")
     result = definitions.resolve_job_def(BUILD_JOB.name).execute_in_process(
         instance=instance,
         tags=RUN_TAGS,
@@ -231,6 +235,7 @@ def _build(locations, full_refresh, instance, definitions, summary, say) -> bool
     if not result.success:
         summary.failed += _failures(result, with_message=True)
         return False
+    summary.built_from = first or "all"
     summary.published = publish.current(locations)
     return True
 
@@ -266,6 +271,7 @@ def run_pipeline(
             "ok": summary.ok,
             "run_ids": summary.run_ids,
             "ingested": summary.ingested,
+            "built_from": summary.built_from,
             "published": summary.published.file if summary.published else None,
             "failed": summary.failed,
             "warnings": summary.warnings,

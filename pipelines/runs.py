@@ -104,6 +104,15 @@ def build_pending(con: duckdb.DuckDBPyConnection) -> str | None:
     return row[0] if row else None
 
 
+def build_from(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The first period the next build must cover: the first not yet published; None: every period
+    (the marts do not exist yet, or nothing is pending and a build was asked for anyway)."""
+    built = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'main_marts'"
+    ).fetchone()[0]
+    return build_pending(con) if built else None
+
+
 def clear_build_pending(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(PENDING_DDL)
     con.execute("delete from meta.build_pending")

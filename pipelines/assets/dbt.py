@@ -17,7 +17,7 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from pipelines.assets.resources import Warehouse
 from pipelines.dbt_cli import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_env, ensure_project_dir, prepare_project
-from pipelines.runs import build_pending
+from pipelines.runs import build_from
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -57,10 +57,7 @@ def _from_period(config: DbtBuildConfig, warehouse: Warehouse) -> str | None:
     if config.from_period:
         return config.from_period
     with warehouse.connect() as con:
-        built = con.execute(
-            "select count(*) from information_schema.tables where table_schema = 'main_marts'"
-        ).fetchone()[0]
-        return build_pending(con) if built else None
+        return build_from(con)
 
 
 # No `project=` here: dbt runs in the warehouse's copy of the project (the resource's project_dir).
