@@ -145,6 +145,9 @@ def update_docs(warehouse: Path) -> None:
         identifiers = _UNDOCUMENTED.pop(str(Path(warehouse).resolve()), [])
         if identifiers:
             context(warehouse).build_data_docs(site_names=[SITE], resource_identifiers=identifiers)
+            from pipelines.quality.docs import finish_site
+
+            finish_site(warehouse)  # offline and private: no CDN, no tracking logo; our own index
 
 
 def validate_slices(
