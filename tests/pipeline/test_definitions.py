@@ -39,3 +39,27 @@ def test_dbt_data_tests_are_asset_checks():
     on_findings = {c.name for c in checks if c.asset_key == dg.AssetKey(["marts", "fct_findings"])}
     assert any(name.startswith("accepted_values") for name in on_findings)
     assert len(checks) > 100
+
+
+def test_data_contracts_are_blocking_checks_and_publishing_follows_the_marts():
+    """What `dagster dev` shows: each raw table and mart with its contracts, and the publish step
+    downstream of the marts, so a failed blocking check keeps it from running."""
+    from pipelines.quality import MART_CHECKS, RAW_CHECKS
+
+    graph = defs.resolve_asset_graph()
+    checks = {(c.asset_key, c.name) for c in graph.asset_check_keys}
+    for table in TABLES:
+        for name in RAW_CHECKS:
+            assert (dg.AssetKey(["raw", table]), name) in checks
+    for mart, names in MART_CHECKS.items():
+        for name in names:
+            assert (dg.AssetKey(["marts", mart]), name) in checks
+    specs = {spec.key: spec for spec in defs.resolve_all_asset_specs()}
+    publish = specs[dg.AssetKey("published_snapshot")]
+    assert {d.asset_key for d in publish.deps} >= {dg.AssetKey(["marts", m]) for m in MART_CHECKS}
+    ours = [graph.get_check_spec(c) for c in graph.asset_check_keys
+            if c.name in RAW_CHECKS or c.name in MART_CHECKS["fct_kpis"]]
+    assert len(ours) == len(TABLES) * len(RAW_CHECKS) + sum(map(len, MART_CHECKS.values()))
+    assert all(spec.blocking for spec in ours)
+    job = defs.resolve_job_def("build_warehouse")
+    assert dg.AssetKey("published_snapshot") in job.asset_layer.executable_asset_keys
