@@ -22,6 +22,7 @@ from pipelines.assets.resources import Warehouse
 from pipelines.contract import TABLES
 from pipelines.ingest.discover import discover
 from pipelines.orchestration.jobs import BUILD_JOB, INGEST_JOB
+from pipelines.quality import data_docs_index
 from pipelines.runs import append_run, build_from, build_pending, fingerprint, ingested_fingerprints, now
 from pipelines.settings import Locations
 
@@ -35,6 +36,7 @@ class RunSummary:
     unchanged: int = 0
     built_from: str | None = None  # the first period the marts were rebuilt from ("all": every one)
     published: publish.Snapshot | None = None  # the snapshot this run put in service
+    data_docs: str | None = None  # the data contracts' report (Data Docs index), when one exists
     seconds: float = 0.0
 
     @property
@@ -57,8 +59,9 @@ class RunSummary:
         for f in self.failed:
             lines.append(f"FAILED {f}")
         if self.failed:
-            lines.append("Nothing was published: the last good snapshot stays in service. "
-                         "Details: the Dagster run(s) above (`make dagster`) and the Data Docs.")
+            lines.append("Nothing was published: the last good snapshot stays in service. Details: the "
+                         "Dagster run(s) named above (`make dagster`)"
+                         + (f" and the data contracts' report {self.data_docs}" if self.data_docs else "") + ".")
         lines.append(f"{'OK' if self.ok else 'FAILED'} in {self.seconds:.1f} s")
         return "\n".join(lines)
 
@@ -263,6 +266,8 @@ def run_pipeline(
     if ok:
         _build(locations, full_refresh, instance, definitions, summary, say)
     summary.seconds = time.monotonic() - started
+    docs = data_docs_index(locations)
+    summary.data_docs = str(docs) if docs.exists() else None
     append_run(
         locations.warehouse,
         {

@@ -128,7 +128,7 @@ def test_a_missing_county_blocks_publishing_and_is_reported(baseline, tmp_path):
     assert not summary.ok
     report = summary.describe()
     assert "county_coverage" in report and "dibao" in report and county in report
-    assert "Nothing was published" in report
+    assert "Nothing was published" in report and "data_docs/index.html" in report
     assert _read_snapshot(locations) == before
     assert f"raw.dibao {last.name}" in describe_status(locations)
     # Not fixed, not published: the next run reads the period again and refuses again.
