@@ -15,7 +15,7 @@ from pipelines.assets.resources import Warehouse
 from pipelines.contract import TABLES
 from pipelines.ingest.discover import discover
 from pipelines.orchestration.jobs import BUILD_JOB, INGEST_JOB
-from pipelines.run import build_run_config, ingest_request, stale_tables
+from pipelines.run import build_run_config, ingest_request, needs_build, stale_tables
 
 
 def complete_periods(dataset) -> list[str]:
@@ -70,7 +70,13 @@ def new_period(context: dg.SensorEvaluationContext, warehouse: Warehouse):
     description="When an ingestion run succeeds: build the periods not yet published, check the marts "
     "and publish.",
 )
-def build_after_ingest(context: dg.RunStatusSensorContext):
+def build_after_ingest(context: dg.RunStatusSensorContext, warehouse: Warehouse):
+    try:
+        if not needs_build(warehouse.locations):
+            # e.g. the nightly run found only what the new-period run had just ingested
+            return dg.SkipReason("the ingestion run changed nothing: the published warehouse is current")
+    except duckdb.IOException:
+        pass  # another run holds the warehouse: request the build, it queues behind that run
     return dg.RunRequest(
         run_key=f"build-after-{context.dagster_run.run_id}",
         run_config=build_run_config(),

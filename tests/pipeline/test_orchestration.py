@@ -8,6 +8,7 @@ import shutil
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+import duckdb
 import pytest
 
 from pipelines.assets.resources import Warehouse
@@ -17,6 +18,7 @@ from pipelines.generate import generate
 from pipelines.orchestration.schedules import nightly
 from pipelines.orchestration.sensors import build_after_ingest, complete_periods, new_period
 from pipelines.run import dagster_instance, run_pipeline
+from pipelines.runs import clear_build_pending, mark_build_pending
 from pipelines.settings import Locations
 
 
@@ -86,10 +88,17 @@ def test_the_build_follows_a_successful_ingestion(ran):
     success = next(iter(instance.all_logs(ingest_run.run_id, of_type=dg.DagsterEventType.RUN_SUCCESS)))
     context = dg.build_run_status_sensor_context(
         sensor_name="build_after_ingest", dagster_instance=instance, dagster_run=ingest_run,
-        dagster_event=success.dagster_event,
+        dagster_event=success.dagster_event, resources={"warehouse": Warehouse.from_locations(ran)},
     )
+    # Everything ingested is published already (`safetynet run` built it): no build for nothing.
+    assert isinstance(build_after_ingest(context), dg.SkipReason)
+    # Periods ingested and not yet published: the build follows.
+    with duckdb.connect(str(ran.duckdb_path)) as con:
+        mark_build_pending(con, complete_periods(ran.data)[-1])
     request = build_after_ingest(context)
     assert request.run_key == f"build-after-{ingest_run.run_id}"
+    with duckdb.connect(str(ran.duckdb_path)) as con:
+        clear_build_pending(con)
     assert build_definitions(ran).resolve_sensor_def("build_after_ingest").job_name == "build_warehouse"
 
 
