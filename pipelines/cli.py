@@ -106,5 +106,41 @@ def export(kind: str, period: str | None, fmt: str, out: Path, county: str | Non
     click.echo(f"{rows} 行 rows → {out}{'' if not unmasked else ' (未脱敏 unmasked)'}")
 
 
+@main.group()
+def users() -> None:
+    """看板用户 / dashboard users and roles (config/users.toml, or the file in SAFETYNET_USERS)."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["analyst", "county_officer", "city_admin"]), required=True,
+              help="analyst: aggregates only; county_officer: own county's lists, masked; "
+                   "city_admin: everything, may export unmasked")
+@click.option("--county", default=None, help="县区代码 (6 digits), for a county_officer only")
+def users_add(name: str, role: str, county: str | None):
+    """添加或替换用户 / add a user, or replace them (the password is asked twice, never echoed)."""
+    from dashboards.auth import (MIN_PASSWORD_LENGTH, UsersConfigError, add_user, check_user,
+                                 default_users_path)
+
+    try:
+        check_user(name, role, county)
+    except UsersConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+
+    def long_enough(value: str) -> str:
+        if len(value) < MIN_PASSWORD_LENGTH:
+            raise click.BadParameter(f"at least {MIN_PASSWORD_LENGTH} characters")
+        return value
+
+    password = click.prompt("密码 / password", hide_input=True, confirmation_prompt=True,
+                            value_proc=long_enough)
+    path = default_users_path()
+    try:
+        replaced = add_user(name, role, county, password, path)
+    except UsersConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{'replaced' if replaced else 'added'} {name} ({role}{' ' + county if county else ''}) → {path}")
+
+
 if __name__ == "__main__":
     main()
