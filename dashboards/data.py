@@ -156,3 +156,184 @@ def data_docs(locations: Locations) -> Path | None:
 
     index = data_docs_index(locations)
     return index if index.exists() else None
+
+
+# --- 数据质量 / 标准与规则 (pages quality.py and standards.py) -----------------------------------------
+# Aggregates only: counts of files, rows, quarantine reasons and quality issues, contract results, the
+# standards and the rule catalogue. Every role may read them. A county officer's quarantine counts are
+# those of their own county: raw.quarantine has no county column, so a row's county is read from its raw
+# row (a 12-digit region code under a region-code header, or, in the monitoring extract, the county name,
+# the same test as the quarantine export's --county); a row without either (a file rejected whole, an
+# unreadable code) counts under 区县不明, which only the city-wide roles see. Files, row totals and quality
+# issues are counts per file and code, shown city-wide to every role.
+
+UNKNOWN_COUNTY = "区县不明"
+
+QUARANTINE_REASON_LABELS = {
+    "missing_columns": "缺少必需列(整体拒收)",
+    "file_unreadable": "文件无法读取(整体拒收)",
+    "id_missing": "身份证号缺失",
+    "id_mangled": "身份证号被Excel转为数字",
+    "id_format": "身份证号格式错误",
+    "id_checksum": "身份证号校验位错误",
+    "id_birthdate": "身份证号出生日期无效",
+    "card_format": "残疾人证号格式错误",
+    "value_missing": "必填值缺失",
+    "integer_format": "整数格式错误",
+    "date_format": "日期格式错误",
+    "amount_negative": "金额为负",
+    "amount_format": "金额格式错误",
+    "enum_value": "取值不在允许范围",
+    "region_unknown": "行政区划代码不存在",
+    "region_unmatched": "区划名称无法匹配",
+    "region_ambiguous": "区划名称匹配不唯一",
+    "period_mismatch": "统计期不符",
+}
+QUALITY_CODE_LABELS = {
+    "card_mismatch": "残疾人证号与身份证号不一致",
+    "reference_conflict": "参照信息冲突",
+    "household_inconsistent": "家庭信息不一致",
+    "elimination_inconsistent": "风险消除信息不一致",
+    "household_no_head": "家庭无户主",
+    "household_several_heads": "家庭有多名户主",
+}
+FILE_COUNT_COLUMNS = ("rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate", "rows_footer_blank")
+
+
+def _labelled(df: pl.DataFrame, column: str, labels: dict, into: str | None = None) -> pl.DataFrame:
+    return df.with_columns(pl.col(column).replace_strict(labels, default=pl.col(column), return_dtype=pl.String)
+                           .alias(into or column))
+
+
+def file_stats(locations: Locations, viewer) -> pl.DataFrame:
+    """One row per ingested file (raw.files): period, source, table, file, status, row counts, loaded_at;
+    source, table and status with their Chinese labels in *_label columns."""
+    from pipelines.exports.labels import FILE_STATUS_LABELS, SOURCE_LABELS, TABLE_TITLES
+
+    df = query(locations, f"""
+        select period, source, table_name, file, status, reason,
+               {', '.join(f'cast({c} as bigint) as {c}' for c in FILE_COUNT_COLUMNS)}, loaded_at
+        from raw.files order by period, source, table_name, file
+    """)
+    df = _labelled(df, "source", SOURCE_LABELS, "source_label")
+    df = _labelled(df, "table_name", TABLE_TITLES, "table_label")
+    df = _labelled(df, "status", FILE_STATUS_LABELS, "status_label")
+    return _labelled(df, "reason", QUARANTINE_REASON_LABELS, "reason_label")
+
+
+def _county_names(locations: Locations) -> dict[str, str]:
+    """Normalised county name -> 6-digit county code, from dim_region."""
+    from pipelines.exports.lists import _nfkc
+
+    df = query(locations, "select region_code, name from main_marts.dim_region where level = 'county'")
+    return {_nfkc(n): c[:6] for c, n in df.iter_rows() if n}
+
+
+def _quarantine_county(raw_row: str | None, names: dict[str, str]) -> str | None:
+    """The 6-digit county of a quarantined row, from its own region code or county name; None if neither."""
+    import json
+
+    from pipelines.exports.labels import COUNTY_NAME_HEADERS, REGION_CODE_HEADERS
+    from pipelines.exports.lists import _nfkc
+
+    if not raw_row:
+        return None
+    try:
+        row = json.loads(raw_row)
+    except ValueError:
+        return None
+    if not isinstance(row, dict):
+        return None
+    for key, value in row.items():
+        if value is None:
+            continue
+        header, text = _nfkc(str(key)), _nfkc(str(value))
+        if header in REGION_CODE_HEADERS and len(text) == 12 and text.isdigit():
+            return text[:6]
+        if header in COUNTY_NAME_HEADERS and text in names:
+            return names[text]
+    return None
+
+
+def quarantine_counts(locations: Locations, viewer) -> pl.DataFrame:
+    """Quarantined rows counted by period, source, table, reason and county (6 digits or 区县不明), with
+    the reason's Chinese label. No raw value leaves this function. County officer: their county only."""
+    raw = query(locations, """
+        select period, source, table_name, reason, raw_row from raw.quarantine
+    """)
+    names = _county_names(locations)
+    county = [_quarantine_county(r, names) or UNKNOWN_COUNTY for r in raw["raw_row"].to_list()]
+    df = raw.drop("raw_row").with_columns(county=pl.Series(county, dtype=pl.String))
+    if viewer.role == "county_officer":
+        df = df.filter(pl.col("county") == viewer.county)
+    df = (df.group_by(["period", "source", "table_name", "reason", "county"]).len("rows")
+          .with_columns(pl.col("rows").cast(pl.Int64))
+          .sort(["period", "source", "table_name", "reason", "county"]))
+    return _labelled(df, "reason", QUARANTINE_REASON_LABELS, "reason_label")
+
+
+def quality_issue_counts(locations: Locations, viewer) -> pl.DataFrame:
+    """raw.quality_issues counted by period, source, table and code, with the code's Chinese label."""
+    df = query(locations, """
+        select period, source, table_name, code, count(*) as issues
+        from raw.quality_issues group by all order by all
+    """)
+    return _labelled(df, "code", QUALITY_CODE_LABELS, "code_label")
+
+
+def data_last_changed(locations: Locations):
+    """When the data last changed: the latest loaded_at of raw.files (None when nothing was ingested)."""
+    return query(locations, "select max(loaded_at) as t from raw.files")["t"][0]
+
+
+def contract_results(locations: Locations) -> pl.DataFrame:
+    """The newest result of every data contract (suite, status, periods, evaluated / failed, page)."""
+    from pipelines.quality import latest_results
+
+    rows = [{"suite": r.suite, "status": r.status, "success": r.success, "periods": r.periods,
+             "run_time": r.run_time, "evaluated": r.evaluated, "failed": r.failed, "page": str(r.page)}
+            for r in latest_results(locations)]
+    schema = {"suite": pl.String, "status": pl.String, "success": pl.Boolean, "periods": pl.String,
+              "run_time": pl.String, "evaluated": pl.Int64, "failed": pl.Int64, "page": pl.String}
+    return pl.DataFrame(rows, schema=schema)
+
+
+def standards_periods(locations: Locations) -> list[str]:
+    df = query(locations, "select distinct period from main_intermediate.int_standards_in_force order by 1")
+    return df["period"].to_list()
+
+
+def standards_in_force(locations: Locations, viewer, period: str | None = None) -> pl.DataFrame:
+    """Standards in force per county (int_standards_in_force) with the county's name; one period, or the
+    latest when None. County officer: their county only."""
+    params: list = []
+    scope = "true"
+    if viewer.role == "county_officer":
+        scope, params = "s.county_code = ?", [viewer.county + "000000"]
+    if period is None:
+        periods = standards_periods(locations)
+        if not periods:
+            period = ""
+        else:
+            period = periods[-1]
+    return query(locations, f"""
+        select s.period, s.county_code, r.name as county_name, s.effective_from, s.dibao_urban,
+               s.dibao_rural, s.tekun_basic, s.near_dibao_multiplier, s.relapse_income_line
+        from main_intermediate.int_standards_in_force s
+        left join main_marts.dim_region r on r.region_code = s.county_code
+        where s.period = ? and {scope}
+        order by s.county_code
+    """, [period] + params)
+
+
+def rule_catalogue(locations: Locations, viewer) -> pl.DataFrame:
+    """The rule catalogue (int_rule_parameters) with Chinese kind and severity labels."""
+    from pipelines.exports.labels import KIND_LABELS, SEVERITY_LABELS
+
+    df = query(locations, """
+        select rule_id, rule_name, kind, severity, enabled, params, within_days,
+               cast(drop_ratio as double) as drop_ratio, array_to_string(self_care_levels, ',') as self_care_levels
+        from main_intermediate.int_rule_parameters order by kind desc, rule_id
+    """)
+    df = _labelled(df, "kind", KIND_LABELS, "kind_label")
+    return _labelled(df, "severity", SEVERITY_LABELS, "severity_label")

@@ -90,3 +90,49 @@ def kpis(viewer: Viewer):
 
 def finding_counts(viewer: Viewer):
     return cached_finding_counts(require_snapshot(), viewer.role, viewer.county, viewer.user)
+
+
+# --- 数据质量 / 标准与规则: cached scoped reads ------------------------------------------------------
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def cached_quality(snapshot: str, role: str, county: str | None, user: str) -> dict:
+    """Everything the 数据质量 page shows, read once per snapshot and viewer."""
+    loc, viewer = locations(), Viewer(user, role, county)
+    return {
+        "files": data.file_stats(loc, viewer),
+        "quarantine": data.quarantine_counts(loc, viewer),
+        "issues": data.quality_issue_counts(loc, viewer),
+        "last_changed": data.data_last_changed(loc),
+        "contracts": data.contract_results(loc),
+    }
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def cached_standards(snapshot: str, role: str, county: str | None, user: str, period: str | None):
+    return data.standards_in_force(locations(), Viewer(user, role, county), period)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def cached_standards_periods(snapshot: str) -> list[str]:
+    return data.standards_periods(locations())
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def cached_rules(snapshot: str, role: str, county: str | None, user: str):
+    return data.rule_catalogue(locations(), Viewer(user, role, county))
+
+
+def quality(viewer: Viewer) -> dict:
+    return cached_quality(require_snapshot(), viewer.role, viewer.county, viewer.user)
+
+
+def standards(viewer: Viewer, period: str | None):
+    return cached_standards(require_snapshot(), viewer.role, viewer.county, viewer.user, period)
+
+
+def standards_periods() -> list[str]:
+    return cached_standards_periods(require_snapshot())
+
+
+def rules(viewer: Viewer):
+    return cached_rules(require_snapshot(), viewer.role, viewer.county, viewer.user)

@@ -12,6 +12,7 @@ from pathlib import Path
 from pipelines.quality.marts import check_mart
 from pipelines.quality.outcome import CheckOutcome
 from pipelines.quality.raw import check_raw
+from pipelines.quality.results import ContractResult, latest_results
 from pipelines.quality.settings import MART_CHECKS, RAW_CHECKS, CheckSettings, load_settings
 
 
@@ -27,8 +28,10 @@ __all__ = [
     "RAW_CHECKS",
     "CheckOutcome",
     "CheckSettings",
+    "ContractResult",
     "check_mart",
     "check_raw",
     "data_docs_index",
+    "latest_results",
     "load_settings",
 ]

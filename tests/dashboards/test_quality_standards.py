@@ -1,0 +1,135 @@
+"""The 数据质量 and 标准与规则 pages: every role sees them, their numbers are the snapshot's, a county
+officer's quarantine counts are their county's. Only counts, codes and file names are compared; nothing
+prints a person."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+import pytest
+
+from dashboards import data
+from pipelines.publish import current, serving_path
+from tests.dashboards.conftest import ADMIN, ANALYST, OFFICER
+
+ROLES = [ADMIN, ANALYST, OFFICER]
+
+
+def _snapshot_rows(locations, sql, params=None):
+    con = duckdb.connect(str(serving_path(locations)), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def _metric(at, label):
+    found = [m.value for m in at.metric if m.label == label]
+    assert found, label
+    return found[0]
+
+
+def _number(text) -> int:
+    return int(str(text).replace(",", ""))
+
+
+def _all_text(at) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize("viewer", ROLES, ids=lambda v: v.role)
+def test_quality_page_renders_with_the_snapshot_totals(run_app, app_warehouse, viewer):
+    at = run_app(viewer, "quality")
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "数据质量"
+    files, rejected, read, loaded, quarantined, duplicate = _snapshot_rows(app_warehouse, """
+        select count(*), count(*) filter (where status = 'rejected'), sum(rows_read), sum(rows_loaded),
+               sum(rows_quarantined), sum(rows_duplicate) from raw.files""")[0]
+    assert _number(_metric(at, "文件数")) == files
+    assert _number(_metric(at, "整体拒收文件")) == rejected
+    assert _number(_metric(at, "读取行数")) == read
+    assert _number(_metric(at, "入库行数")) == loaded
+    assert _number(_metric(at, "隔离行数")) == quarantined
+    assert _number(_metric(at, "重复行数")) == duplicate
+    snap = current(app_warehouse)
+    assert snap.file in _all_text(at)
+    # the contracts' results are listed, and no table holds a raw value
+    assert _number(_metric(at, "契约数")) > 0
+    for frame in at.dataframe:
+        assert "原始值" not in frame.value.columns and "raw_value" not in frame.value.columns
+
+
+def test_period_filter_narrows_the_file_totals(run_app, app_warehouse):
+    at = run_app(ADMIN, "quality")
+    period = sorted(at.multiselect(key="quality_periods").options)[0]
+    at.multiselect(key="quality_periods").set_value([period]).run()
+    assert not at.exception
+    files, read = _snapshot_rows(app_warehouse, "select count(*), sum(rows_read) from raw.files where period = ?",
+                                 [period])[0]
+    assert _number(_metric(at, "文件数")) == files
+    assert _number(_metric(at, "读取行数")) == read
+
+
+def test_quarantine_counts_scoped_to_the_officer_county(app_warehouse):
+    everyone = data.quarantine_counts(app_warehouse, ADMIN)
+    total = _snapshot_rows(app_warehouse, "select count(*) from raw.quarantine")[0][0]
+    assert everyone["rows"].sum() == total
+    assert data.quarantine_counts(app_warehouse, ANALYST)["rows"].sum() == total
+    mine = data.quarantine_counts(app_warehouse, OFFICER)
+    assert set(mine["county"].to_list()) <= {OFFICER.county}
+    assert mine["rows"].sum() == everyone.filter(pl.col("county") == OFFICER.county)["rows"].sum()
+    assert mine["rows"].sum() < total
+    assert set(mine.columns) == {"period", "source", "table_name", "reason", "county", "rows", "reason_label"}
+
+
+def test_officer_page_shows_only_their_county_quarantine(run_app, app_warehouse):
+    at = run_app(OFFICER, "quality")
+    assert not at.exception
+    by_county = [f.value for f in at.dataframe if "县区" in f.value.columns and "原因" in f.value.columns]
+    assert by_county and set(by_county[0]["县区"]) <= {OFFICER.county}
+    assert data.UNKNOWN_COUNTY not in set(by_county[0]["县区"])
+
+
+@pytest.mark.parametrize("viewer", ROLES, ids=lambda v: v.role)
+def test_standards_page_renders(run_app, viewer):
+    at = run_app(viewer, "standards")
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "标准与规则"
+
+
+def _standards_table(at):
+    return next(f.value for f in at.dataframe if "城市低保标准(元/人·月)" in f.value.columns)
+
+
+def test_standards_table_equals_the_mart_for_the_period(run_app, app_warehouse):
+    at = run_app(ADMIN, "standards")
+    periods = at.selectbox(key="standards_period").options
+    for period in (periods[0], periods[-1]):
+        at.selectbox(key="standards_period").set_value(period).run()
+        assert not at.exception
+        shown = _standards_table(at)
+        expected = _snapshot_rows(app_warehouse, """
+            select substr(county_code, 1, 6), cast(dibao_urban as double), cast(dibao_rural as double),
+                   cast(tekun_basic as double)
+            from main_intermediate.int_standards_in_force where period = ? order by county_code""", [period])
+        got = sorted(zip(shown["县区代码"], shown["城市低保标准(元/人·月)"], shown["农村低保标准(元/人·月)"],
+                         shown["特困基本生活标准(元/人·月)"]))
+        assert got == [tuple(r) for r in expected]
+        assert set(shown["统计期"]) == {period}
+        assert shown["县区"].isna().sum() == 0
+
+
+def test_officer_sees_the_standards_of_their_county(run_app):
+    at = run_app(OFFICER, "standards")
+    assert set(_standards_table(at)["县区代码"]) == {OFFICER.county}
+
+
+@pytest.mark.parametrize("viewer", ROLES, ids=lambda v: v.role)
+def test_rule_catalogue_lists_all_twelve_rules(run_app, app_warehouse, viewer):
+    at = run_app(viewer, "standards")
+    catalogue = next(f.value for f in at.dataframe if "编号" in f.value.columns)
+    expected = {r[0] for r in _snapshot_rows(app_warehouse, "select rule_id from main_intermediate.int_rule_parameters")}
+    assert len(catalogue) == 12 and set(catalogue["编号"]) == expected
+    assert set(catalogue["类型"]) <= {"预警", "核查"} and set(catalogue["等级"]) <= {"红", "橙", "黄"}
+    assert set(catalogue["启用"]) <= {"是", "否"}
