@@ -337,3 +337,206 @@ def rule_catalogue(locations: Locations, viewer) -> pl.DataFrame:
     """)
     df = _labelled(df, "kind", KIND_LABELS, "kind_label")
     return _labelled(df, "severity", SEVERITY_LABELS, "severity_label")
+
+
+# --- 预警名单 / 核查名单 pages: filter options, new or persisting, a household's detail ------------------
+
+LIST_STATUS_NEW = "新增"  # 持续月数 = 1
+LIST_STATUS_PERSISTING = "持续"  # 持续月数 > 1
+# Every department's person tables, in the order a household's detail shows them (staging views).
+HOUSEHOLD_DETAIL_TABLES = (
+    "dibao", "near_dibao", "monitoring", "tekun", "temporary_assistance", "disability_cards",
+    "disability_subsidies",
+)
+HOUSEHOLD_MEMBER_TABLES = ("dibao", "near_dibao", "monitoring")  # the tables with a household_id
+_HOUSEHOLD_EXTRA_HEADERS = {"period": "统计期", "county_code": "县区代码", "township_code": "乡镇街道代码",
+                            "source_ref": "来源(文件:行)", "region_code": "行政区划代码",
+                            "person_id": "身份证号"}
+
+
+def list_filter_options(locations: Locations, viewer, kind: str) -> dict:
+    """What a list page offers: `periods` (latest first, as `read_list` defaults to the latest) and
+    `counties` (6-digit code -> name) within the viewer's scope. Raises AccessDenied for the analyst."""
+    county = list_county(viewer, kind, None)
+    periods = query(locations, "select distinct period from main_marts.fct_findings order by period desc")
+    where, params = "", []
+    if county is not None:
+        where, params = " and region_code = ?", [county + "000000"]
+    counties = query(locations, f"""
+        select region_code, name from main_marts.dim_region where level = 'county'{where} order by region_code
+    """, params)
+    return {"periods": periods["period"].to_list(),
+            "counties": {code[:6]: name for code, name in counties.iter_rows()}}
+
+
+def filter_new_or_persisting(exported: ExportedList, status: str | None) -> ExportedList:
+    """The list narrowed to new findings (持续月数 = 1, `新增`) or persisting ones (> 1, `持续`); None: all."""
+    if status in (None, "", "全部"):
+        return exported
+    months = pl.col("持续月数").cast(pl.Int64)
+    if status == LIST_STATUS_NEW:
+        condition = months == 1
+    elif status == LIST_STATUS_PERSISTING:
+        condition = months > 1
+    else:
+        raise ValueError(f"status: {LIST_STATUS_NEW!r}, {LIST_STATUS_PERSISTING!r} or None")
+    return replace(exported, frame=exported.frame.filter(condition))
+
+
+def _household_source_rows(value: str | None) -> str | None:
+    """`a.xlsx:12;b.csv:3` → `a.xlsx:12; b.csv:3` (each item a file:row)."""
+    if not value:
+        return None
+    return "; ".join(item.strip() for item in value.split(";") if item.strip())
+
+
+def _household_labelled(frame: pl.DataFrame, table) -> pl.DataFrame:
+    """Stored enum / bool values back to their Chinese labels, and the contract's Chinese headers."""
+    from pipelines.contract.tables import BOOL, ENUM
+
+    exprs = []
+    for column in table.columns:
+        if column.name not in frame.columns:
+            continue
+        if column.kind == ENUM and column.values:
+            mapping = {}
+            for label, stored in column.values.items():
+                stored = stored[0] if isinstance(stored, tuple) else stored
+                mapping[str(stored)] = label
+            exprs.append(pl.col(column.name).cast(pl.String)
+                         .replace_strict(mapping, default=pl.col(column.name).cast(pl.String)))
+        elif column.kind == BOOL:
+            exprs.append(pl.col(column.name).replace_strict({True: "是", False: "否"}, default=None,
+                                                             return_dtype=pl.String))
+    if exprs:
+        frame = frame.with_columns(exprs)
+    headers = {c.name: c.header for c in table.columns if c.name in frame.columns}
+    headers.update({k: v for k, v in _HOUSEHOLD_EXTRA_HEADERS.items() if k in frame.columns})
+    return frame.rename(headers)
+
+
+def household_detail(locations: Locations, viewer, period: str, warning_id: str,
+                     unmasked: bool = False) -> dict[str, pl.DataFrame]:
+    """A finding's household: its members, the findings for them over time (with their evidence as
+    file:row), and every department's rows for them over time (from the staging views).
+
+    Keys: `家庭成员`, `预警与核查记录`, then one per department table (`低保对象名册（民政）`, …). Raises
+    AccessDenied for the analyst, for a finding outside a county officer's county, and for unmasked without
+    the right; LookupError when there is no such finding. IDs and names are masked unless `unmasked`. A
+    county officer sees the department rows of their own county only.
+    """
+    from pipelines.contract.tables import TABLES
+    from pipelines.exports.labels import KIND_LABELS, SEVERITY_LABELS, SOURCE_LABELS
+    from pipelines.exports.masking import mask_id_expr, mask_name_expr, scrub_ids_expr
+
+    if not viewer.can_see_lists:
+        raise AccessDenied("家庭详情仅对区县及市级用户开放 household details are not open to the analyst role")
+    if unmasked and not viewer.can_unmask:
+        raise AccessDenied("仅市级管理员可查看未脱敏信息 only a city_admin may read unmasked details")
+    officer_county = viewer.county if viewer.role == "county_officer" else None
+
+    def frame(con, sql: str, params: list) -> pl.DataFrame:
+        return pl.from_arrow(con.sql(sql, params=params).to_arrow_table())
+
+    with connect(locations) as con:
+        found = con.execute("""
+            select household_id, subject_person_id, substr(region_code, 1, 6)
+            from main_marts.fct_findings where period = ? and warning_id = ?
+        """, [period, warning_id]).fetchall()
+        if not found:
+            raise LookupError(f"no finding {warning_id} in {period}")
+        household, subject, county6 = found[0]
+        if officer_county is not None and county6 != officer_county:
+            raise AccessDenied("只能查看本区县 a county officer reads their own county only")
+
+        persons: set[str] = {subject} if subject else set()
+        if household:
+            for name in HOUSEHOLD_MEMBER_TABLES:
+                view = f"main_staging.stg_{TABLES[name].source}__{name}"
+                persons |= {r[0] for r in con.execute(
+                    f"select distinct person_id from {view} where household_id = ? and person_id is not null",
+                    [household]).fetchall()}
+        person_list = sorted(persons)
+        county_where, county_params = "", []
+        if officer_county is not None:
+            county_where, county_params = " and substr(region_code, 1, 6) = ?", [officer_county]
+
+        findings = frame(con, f"""
+            select period, warning_id, rule_id, rule_name, kind, severity, subject_name, subject_person_id,
+                   household_id, value, threshold, first_period, consecutive_periods, source_rows
+            from main_marts.fct_findings
+            where (household_id = ? or list_contains(?, subject_person_id)){county_where}
+            order by period, warning_id
+        """, [household, person_list, *county_params])
+
+        departments: dict[str, pl.DataFrame] = {}
+        for name in HOUSEHOLD_DETAIL_TABLES:
+            table = TABLES[name]
+            view = f"main_staging.stg_{table.source}__{name}"
+            departments[name] = frame(con, f"""
+                select * exclude (loaded_at, source_file, source_row)
+                from {view}
+                where list_contains(?, person_id){county_where}
+                order by period, person_id
+            """, [person_list, *county_params])
+
+    def masked_ids(df: pl.DataFrame, id_cols: tuple[str, ...], name_cols: tuple[str, ...],
+                   keep: tuple[str, ...]) -> pl.DataFrame:
+        if unmasked or df.height == 0:
+            return df
+        exprs = [mask_id_expr(pl.col(c).cast(pl.String)).alias(c) for c in id_cols if c in df.columns]
+        exprs += [mask_name_expr(pl.col(c).cast(pl.String)).alias(c) for c in name_cols if c in df.columns]
+        # Any other free text is scrubbed of id-like runs (codes and references are kept as they are).
+        exprs += [scrub_ids_expr(pl.col(c)).alias(c) for c, dtype in df.schema.items()
+                  if dtype == pl.String and c not in id_cols + name_cols + keep]
+        return df.with_columns(exprs)
+
+    # Members: who appears where, over which periods (before masking, grouped by the full id).
+    member_rows = []
+    for name, df in departments.items():
+        if df.height:
+            member_rows.append(df.select(
+                "person_id", pl.col("name").cast(pl.String), pl.col("period").cast(pl.String),
+                pl.lit(TABLES[name].title).alias("table_title"),
+            ))
+    if member_rows:
+        members = (pl.concat(member_rows).group_by("person_id").agg(
+            pl.col("name").drop_nulls().first(),
+            pl.col("table_title").unique(maintain_order=True).str.join("、").alias("tables"),
+            pl.col("period").min().alias("first"), pl.col("period").max().alias("last"),
+        ).sort("person_id"))
+    else:
+        members = pl.DataFrame(schema={"person_id": pl.String, "name": pl.String, "tables": pl.String,
+                                       "first": pl.String, "last": pl.String})
+    members = masked_ids(members, ("person_id",), ("name",), ("first", "last", "tables"))
+    members = members.select(
+        pl.col("name").alias("姓名"), pl.col("person_id").alias("身份证号"),
+        pl.col("tables").alias("出现于"), pl.col("first").alias("最早统计期"),
+        pl.col("last").alias("最近统计期"),
+    )
+
+    findings = findings.with_columns(
+        kind=pl.col("kind").replace_strict(KIND_LABELS, default=pl.col("kind")),
+        severity=pl.col("severity").replace_strict(SEVERITY_LABELS, default=pl.col("severity")),
+        source_rows=pl.col("source_rows").map_elements(_household_source_rows, return_dtype=pl.String),
+        value=pl.col("value").cast(pl.String), threshold=pl.col("threshold").cast(pl.String),
+    )
+    findings = masked_ids(findings, ("subject_person_id",), ("subject_name",),
+                          ("period", "warning_id", "rule_id", "rule_name", "kind", "severity", "household_id",
+                           "value", "threshold", "first_period", "source_rows"))
+    findings = findings.rename({
+        "period": "统计期", "warning_id": "预警编号", "rule_id": "规则编号", "rule_name": "规则名称",
+        "kind": "类型", "severity": "预警等级", "subject_name": "姓名", "subject_person_id": "身份证号",
+        "household_id": "家庭编号", "value": "指标值", "threshold": "阈值", "first_period": "首次预警期",
+        "consecutive_periods": "持续月数", "source_rows": "证据(文件:行)",
+    })
+
+    detail: dict[str, pl.DataFrame] = {"家庭成员": members, "预警与核查记录": findings}
+    for name, df in departments.items():
+        table = TABLES[name]
+        df = masked_ids(df, ("person_id", "disability_card_no"), ("name",),
+                        ("period", "region_code", "county_code", "township_code", "household_id", "source_ref",
+                         "county_name", "township_name", "village_name"))
+        title = f"{table.title}（{SOURCE_LABELS.get(table.source, table.source)}）"
+        detail[title] = _household_labelled(df, table)
+    return detail

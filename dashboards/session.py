@@ -136,3 +136,36 @@ def standards_periods() -> list[str]:
 
 def rules(viewer: Viewer):
     return cached_rules(require_snapshot(), viewer.role, viewer.county, viewer.user)
+
+
+# --- 预警名单 / 核查名单: cached scoped reads (lists, filter options, a household's detail) -----------------
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def cached_list_options(snapshot: str, role: str, county: str | None, user: str, kind: str) -> dict:
+    return data.list_filter_options(locations(), Viewer(user, role, county), kind)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def cached_scoped_list(snapshot: str, role: str, county: str | None, user: str, kind: str,
+                       period: str | None, list_county: str | None, unmasked: bool):
+    return data.read_scoped_list(locations(), Viewer(user, role, county), kind, period, list_county, unmasked)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def cached_household_detail(snapshot: str, role: str, county: str | None, user: str, period: str,
+                            warning_id: str, unmasked: bool):
+    return data.household_detail(locations(), Viewer(user, role, county), period, warning_id, unmasked)
+
+
+def list_options(viewer: Viewer, kind: str) -> dict:
+    return cached_list_options(require_snapshot(), viewer.role, viewer.county, viewer.user, kind)
+
+
+def scoped_list(viewer: Viewer, kind: str, period: str | None, county: str | None, unmasked: bool):
+    return cached_scoped_list(require_snapshot(), viewer.role, viewer.county, viewer.user, kind, period,
+                              county, unmasked)
+
+
+def household_detail(viewer: Viewer, period: str, warning_id: str, unmasked: bool):
+    return cached_household_detail(require_snapshot(), viewer.role, viewer.county, viewer.user, period,
+                                   warning_id, unmasked)
