@@ -7,10 +7,10 @@ BIN := $(VENV)/bin
 DATA ?= data
 WAREHOUSE ?= warehouse
 
-.PHONY: help env demo test test-fast generate run status dagster clean
+.PHONY: help env demo test test-fast generate run status serve dagster clean
 
 help:
-	@echo "make demo    generate the demo dataset (if data/raw is empty) and run the pipeline"
+	@echo "make demo    generate the demo dataset (if data/raw is empty), run the pipeline, serve the dashboards"
 	@echo "make test    create the environment and run the whole test suite"
 	@echo "make dagster start the Dagster UI (dagster dev) on port 3000"
 
@@ -41,10 +41,16 @@ run: env
 status: env
 	$(BIN)/safetynet status --data $(DATA) --warehouse $(WAREHOUSE)
 
+serve: env
+	$(BIN)/safetynet serve --data $(DATA) --warehouse $(WAREHOUSE)
+
+# Ends by serving the dashboards on port 8501 (Ctrl-C stops them).
 demo: generate run status
 	@echo ""
 	@echo "Exports read the published snapshot in $(WAREHOUSE)/published/; the data contracts' report is"
 	@echo "$(WAREHOUSE)/data_docs/index.html; 'make dagster' opens the Dagster UI (schedule, sensors, checks)."
+	@echo "Dashboards on http://localhost:8501 (demo users in the README, 演示账号)."
+	@$(MAKE) --no-print-directory serve
 
 # The instance's dagster.yaml limits runs writing the warehouse to one at a time (pipelines/run.py).
 dagster: env

@@ -106,6 +106,24 @@ def export(kind: str, period: str | None, fmt: str, out: Path, county: str | Non
     click.echo(f"{rows} 行 rows → {out}{'' if not unmasked else ' (未脱敏 unmasked)'}")
 
 
+@main.command()
+@DATA_OPTION
+@WAREHOUSE_OPTION
+@click.option("--port", type=int, default=8501, show_default=True)
+def serve(data: Path, warehouse: Path, port: int):
+    """看板 / serve the dashboards (Streamlit) on the published snapshot of the warehouse."""
+    import os
+
+    from pipelines.settings import REPO_ROOT
+
+    env = {**os.environ, "SAFETYNET_DATA": str(data.resolve()), "SAFETYNET_WAREHOUSE": str(warehouse.resolve())}
+    app = REPO_ROOT / "dashboards" / "app.py"
+    click.echo(f"看板 dashboards: http://localhost:{port}  (demo users: README, 演示账号)", err=True)
+    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
+               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    os.execvpe(sys.executable, command, env)
+
+
 @main.group()
 def users() -> None:
     """看板用户 / dashboard users and roles (config/users.toml, or the file in SAFETYNET_USERS)."""
