@@ -229,40 +229,18 @@ def _county_names(locations: Locations) -> dict[str, str]:
     return {_nfkc(n): c[:6] for c, n in df.iter_rows() if n}
 
 
-def _quarantine_county(raw_row: str | None, names: dict[str, str]) -> str | None:
-    """The 6-digit county of a quarantined row, from its own region code or county name; None if neither."""
-    import json
-
-    from pipelines.exports.labels import COUNTY_NAME_HEADERS, REGION_CODE_HEADERS
-    from pipelines.exports.lists import _nfkc
-
-    if not raw_row:
-        return None
-    try:
-        row = json.loads(raw_row)
-    except ValueError:
-        return None
-    if not isinstance(row, dict):
-        return None
-    for key, value in row.items():
-        if value is None:
-            continue
-        header, text = _nfkc(str(key)), _nfkc(str(value))
-        if header in REGION_CODE_HEADERS and len(text) == 12 and text.isdigit():
-            return text[:6]
-        if header in COUNTY_NAME_HEADERS and text in names:
-            return names[text]
-    return None
-
-
 def quarantine_counts(locations: Locations, viewer) -> pl.DataFrame:
     """Quarantined rows counted by period, source, table, reason and county (6 digits or 区县不明), with
     the reason's Chinese label. No raw value leaves this function. County officer: their county only."""
     raw = query(locations, """
         select period, source, table_name, reason, raw_row from raw.quarantine
     """)
+    from pipelines.exports.lists import quarantine_county
+
+    # The same reading of a row's county as the quarantine export's --county (one Python call per
+    # quarantined row: thousands a month at city scale; cached per snapshot by the page).
     names = _county_names(locations)
-    county = [_quarantine_county(r, names) or UNKNOWN_COUNTY for r in raw["raw_row"].to_list()]
+    county = [quarantine_county(r, names) or UNKNOWN_COUNTY for r in raw["raw_row"].to_list()]
     df = raw.drop("raw_row").with_columns(county=pl.Series(county, dtype=pl.String))
     if viewer.role == "county_officer":
         df = df.filter(pl.col("county") == viewer.county)

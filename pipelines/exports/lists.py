@@ -143,27 +143,32 @@ def _nfkc(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 
-def _in_county(raw_row: str | None, county6: str, county_name: str | None) -> bool:
-    """Whether a quarantined row's own region code (or, in the monitoring extract, county name) is in the
-    county. Rows without either (whole-file rows, an unreadable code) are in no county."""
+def quarantine_county(raw_row: str | None, county_by_name: dict[str, str]) -> str | None:
+    """The county (6 digits) of a quarantined row: from its own region code or, in the monitoring extract,
+    its county name (looked up in `county_by_name`, names NFKC-normalised). None for rows with neither
+    (whole-file rows, an unreadable code)."""
     if not raw_row:
-        return False
+        return None
     try:
         row = json.loads(raw_row)
     except ValueError:
-        return False
+        return None
     if not isinstance(row, dict):
-        return False
+        return None
     for key, value in row.items():
         if value is None:
             continue
         header, text = _nfkc(str(key)), _nfkc(str(value))
         if header in REGION_CODE_HEADERS and len(text) == 12 and text.isdigit():
-            if text[:6] == county6:
-                return True
-        if header in COUNTY_NAME_HEADERS and county_name and text == _nfkc(county_name):
-            return True
-    return False
+            return text[:6]
+        if header in COUNTY_NAME_HEADERS and text in county_by_name:
+            return county_by_name[text]
+    return None
+
+
+def _in_county(raw_row: str | None, county6: str, county_name: str | None) -> bool:
+    names = {_nfkc(county_name): county6} if county_name else {}
+    return quarantine_county(raw_row, names) == county6
 
 
 def quarantine(con, period: str, county6: str | None, county_name: str | None,
