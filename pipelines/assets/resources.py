@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,10 +27,20 @@ class Warehouse(dg.ConfigurableResource):
         return Locations(data=Path(self.data_dir), warehouse=Path(self.warehouse_dir))
 
     @contextmanager
-    def connect(self):
+    def connect(self, wait_seconds: float = 30.0):
+        """A read-write connection to the working file. Waits a little when another process holds the
+        file's lock for a moment (a sensor reading what changed) instead of failing the run at once."""
         path = self.locations.duckdb_path
         path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path))
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                con = duckdb.connect(str(path))
+                break
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
         try:
             yield con
         finally:

@@ -11,6 +11,7 @@ import duckdb
 
 from pipelines.assets.resources import Warehouse
 from pipelines.orchestration.jobs import INGEST_JOB
+from pipelines.orchestration.sensors import warehouse_busy
 from pipelines.run import ingest_request, stale_tables
 
 NIGHTLY_CRON = "0 2 * * *"
@@ -26,6 +27,8 @@ TIMEZONE = "Asia/Shanghai"  # the bureaus' local time
     description="02:00 Asia/Shanghai: ingest the extracts that changed (then build, check and publish).",
 )
 def nightly(context: dg.ScheduleEvaluationContext, warehouse: Warehouse):
+    if warehouse_busy(context.instance):
+        return dg.SkipReason("a run is writing the warehouse: the new-period sensor and the next night follow")
     try:
         todo, unchanged = stale_tables(warehouse.locations, full_refresh=False)
     except duckdb.IOException:

@@ -14,8 +14,15 @@ import duckdb
 from pipelines.assets.resources import Warehouse
 from pipelines.contract import TABLES
 from pipelines.ingest.discover import discover
-from pipelines.orchestration.jobs import BUILD_JOB, INGEST_JOB
+from pipelines.orchestration.jobs import BUILD_JOB, INGEST_JOB, WAREHOUSE_TAG
 from pipelines.run import build_run_config, ingest_request, needs_build, stale_tables
+
+
+def warehouse_busy(instance: dg.DagsterInstance) -> bool:
+    """Whether a run that writes the warehouse is queued or in progress: then sensors do not open it."""
+    active = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+              dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+    return bool(instance.get_run_records(dg.RunsFilter(statuses=active, tags=WAREHOUSE_TAG), limit=1))
 
 
 def complete_periods(dataset) -> list[str]:
@@ -38,6 +45,8 @@ def new_period(context: dg.SensorEvaluationContext, warehouse: Warehouse):
     new = sorted(set(complete) - seen)
     if not new:
         return dg.SkipReason("no new complete period under raw/")
+    if warehouse_busy(context.instance):
+        return dg.SkipReason("a run is writing the warehouse: the new period is looked at after it")
     try:
         todo, _ = stale_tables(warehouse.locations, full_refresh=False)
     except duckdb.IOException:

@@ -126,3 +126,20 @@ def test_a_new_complete_period_starts_one_run(ran):
     assert new in instance.get_dynamic_partitions("period")
     again = new_period(_sensor_context(ran, instance, result.cursor))
     assert isinstance(again, dg.SkipReason)  # the same period never starts a second run
+
+
+def test_sensor_and_schedule_keep_off_the_warehouse_while_a_run_writes_it(dataset, tmp_path):
+    """A sensor opening the working file while a run writes it would make one of them fail."""
+    from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
+
+    from pipelines.orchestration.jobs import WAREHOUSE_TAG
+
+    locations = Locations(dataset, tmp_path / "warehouse")
+    instance = dagster_instance(locations.warehouse)
+    instance.add_run(DagsterRun(job_name="ingest_period", run_id="a-run-in-progress",
+                                status=DagsterRunStatus.STARTED, tags=WAREHOUSE_TAG))
+    skipped = new_period(_sensor_context(locations, instance))
+    assert isinstance(skipped, dg.SkipReason) and "writing the warehouse" in skipped.skip_message
+    night = nightly(_schedule_context(locations, instance, dt.datetime(2026, 11, 23, 2, 0)))
+    assert isinstance(night, dg.SkipReason)
+    assert not locations.duckdb_path.exists()  # nothing opened (or created) the working file
