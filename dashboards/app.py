@@ -9,6 +9,9 @@ import streamlit as st
 from dashboards.session import current_viewer, login_page, sidebar
 
 st.set_page_config(page_title="SafetyNet 兜底监测", page_icon="🛡️", layout="wide")
+# An uncaught error shows its type only: its message may quote a value (a polars or DuckDB conversion
+# error names the offending cell), and a row value may be a person's ID number or name.
+st.set_option("client.showErrorDetails", "type")
 
 viewer = current_viewer()
 if viewer is None:

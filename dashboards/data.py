@@ -23,9 +23,19 @@ import duckdb
 import polars as pl
 
 from pipelines import publish
+from pipelines.contract.tables import BOOL, ENUM, TABLES
 from pipelines.exports import ExportedList, read_list, write_list
 from pipelines.exports.audit import download_entry, record_download
 from pipelines.exports.export import EXPORT_TZ
+from pipelines.exports.labels import (
+    FILE_STATUS_LABELS,
+    KIND_LABELS,
+    SEVERITY_LABELS,
+    SOURCE_LABELS,
+    TABLE_TITLES,
+)
+from pipelines.exports.lists import quarantine_counties
+from pipelines.exports.masking import mask_id_expr, mask_name_expr, scrub_ids_expr
 from pipelines.settings import Locations
 
 LIST_KINDS = ("warnings", "verifications", "quarantine")  # lists of persons: never for the analyst role
@@ -56,9 +66,13 @@ def connect(locations: Locations):
         con.close()
 
 
+def _frame(con, sql: str, params: list | None = None) -> pl.DataFrame:
+    return pl.from_arrow(con.sql(sql, params=params or []).to_arrow_table())
+
+
 def query(locations: Locations, sql: str, params: list | None = None) -> pl.DataFrame:
     with connect(locations) as con:
-        return pl.from_arrow(con.sql(sql, params=params or []).to_arrow_table())
+        return _frame(con, sql, params)
 
 
 def _region_scope(viewer, alias: str = "r") -> tuple[str, list]:
@@ -208,8 +222,6 @@ def _labelled(df: pl.DataFrame, column: str, labels: dict, into: str | None = No
 def file_stats(locations: Locations, viewer) -> pl.DataFrame:
     """One row per ingested file (raw.files): period, source, table, file, status, row counts, loaded_at;
     source, table and status with their Chinese labels in *_label columns."""
-    from pipelines.exports.labels import FILE_STATUS_LABELS, SOURCE_LABELS, TABLE_TITLES
-
     df = query(locations, f"""
         select period, source, table_name, file, status, reason,
                {', '.join(f'cast({c} as bigint) as {c}' for c in FILE_COUNT_COLUMNS)}, loaded_at
@@ -221,26 +233,15 @@ def file_stats(locations: Locations, viewer) -> pl.DataFrame:
     return _labelled(df, "reason", QUARANTINE_REASON_LABELS, "reason_label")
 
 
-def _county_names(locations: Locations) -> dict[str, str]:
-    """Normalised county name -> 6-digit county code, from dim_region."""
-    from pipelines.exports.lists import _nfkc
-
-    df = query(locations, "select region_code, name from main_marts.dim_region where level = 'county'")
-    return {_nfkc(n): c[:6] for c, n in df.iter_rows() if n}
-
-
 def quarantine_counts(locations: Locations, viewer) -> pl.DataFrame:
     """Quarantined rows counted by period, source, table, reason and county (6 digits or 区县不明), with
     the reason's Chinese label. No raw value leaves this function. County officer: their county only."""
-    raw = query(locations, """
-        select period, source, table_name, reason, raw_row from raw.quarantine
-    """)
-    from pipelines.exports.lists import quarantine_county
-
-    # The same reading of a row's county as the quarantine export's --county (one Python call per
-    # quarantined row: thousands a month at city scale; cached per snapshot by the page).
-    names = _county_names(locations)
-    county = [quarantine_county(r, names) or UNKNOWN_COUNTY for r in raw["raw_row"].to_list()]
+    with connect(locations) as con:
+        raw = _frame(con, "select period, source, table_name, reason, raw_row from raw.quarantine")
+        counties = con.execute(
+            "select region_code, name from main_marts.dim_region where level = 'county'").fetchall()
+    # The same reading of a row's county as the quarantine export's --county (cached per snapshot).
+    county = [c or UNKNOWN_COUNTY for c in quarantine_counties(raw["raw_row"].to_list(), counties)]
     df = raw.drop("raw_row").with_columns(county=pl.Series(county, dtype=pl.String))
     if viewer.role == "county_officer":
         df = df.filter(pl.col("county") == viewer.county)
@@ -276,6 +277,18 @@ def contract_results(locations: Locations) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
+def quality_summary(locations: Locations, viewer) -> dict:
+    """Everything the 数据质量 page shows: files, quarantine and quality-issue counts, when the data last
+    changed, the contracts' newest results."""
+    return {
+        "files": file_stats(locations, viewer),
+        "quarantine": quarantine_counts(locations, viewer),
+        "issues": quality_issue_counts(locations, viewer),
+        "last_changed": data_last_changed(locations),
+        "contracts": contract_results(locations),
+    }
+
+
 def standards_periods(locations: Locations) -> list[str]:
     df = query(locations, "select distinct period from main_intermediate.int_standards_in_force order by 1")
     return df["period"].to_list()
@@ -284,30 +297,22 @@ def standards_periods(locations: Locations) -> list[str]:
 def standards_in_force(locations: Locations, viewer, period: str | None = None) -> pl.DataFrame:
     """Standards in force per county (int_standards_in_force) with the county's name; one period, or the
     latest when None. County officer: their county only."""
-    params: list = []
-    scope = "true"
+    scope, params = "true", []
     if viewer.role == "county_officer":
         scope, params = "s.county_code = ?", [viewer.county + "000000"]
-    if period is None:
-        periods = standards_periods(locations)
-        if not periods:
-            period = ""
-        else:
-            period = periods[-1]
     return query(locations, f"""
         select s.period, s.county_code, r.name as county_name, s.effective_from, s.dibao_urban,
                s.dibao_rural, s.tekun_basic, s.near_dibao_multiplier, s.relapse_income_line
         from main_intermediate.int_standards_in_force s
         left join main_marts.dim_region r on r.region_code = s.county_code
-        where s.period = ? and {scope}
+        where s.period = coalesce(?::varchar, (select max(period) from main_intermediate.int_standards_in_force))
+          and {scope}
         order by s.county_code
     """, [period] + params)
 
 
 def rule_catalogue(locations: Locations, viewer) -> pl.DataFrame:
     """The rule catalogue (int_rule_parameters) with Chinese kind and severity labels."""
-    from pipelines.exports.labels import KIND_LABELS, SEVERITY_LABELS
-
     df = query(locations, """
         select rule_id, rule_name, kind, severity, enabled, params, within_days,
                cast(drop_ratio as double) as drop_ratio, array_to_string(self_care_levels, ',') as self_care_levels
@@ -326,7 +331,7 @@ HOUSEHOLD_DETAIL_TABLES = (
     "dibao", "near_dibao", "monitoring", "tekun", "temporary_assistance", "disability_cards",
     "disability_subsidies",
 )
-HOUSEHOLD_MEMBER_TABLES = ("dibao", "near_dibao", "monitoring")  # the tables with a household_id
+HOUSEHOLD_MEMBER_TABLES = tuple(n for n in HOUSEHOLD_DETAIL_TABLES if TABLES[n].household_key)  # household_id
 _HOUSEHOLD_EXTRA_HEADERS = {"period": "统计期", "county_code": "县区代码", "township_code": "乡镇街道代码",
                             "source_ref": "来源(文件:行)", "region_code": "行政区划代码",
                             "person_id": "身份证号"}
@@ -370,8 +375,6 @@ def _household_source_rows(value: str | None) -> str | None:
 
 def _household_labelled(frame: pl.DataFrame, table) -> pl.DataFrame:
     """Stored enum / bool values back to their Chinese labels, and the contract's Chinese headers."""
-    from pipelines.contract.tables import BOOL, ENUM
-
     exprs = []
     for column in table.columns:
         if column.name not in frame.columns:
@@ -403,18 +406,11 @@ def household_detail(locations: Locations, viewer, period: str, warning_id: str,
     the right; LookupError when there is no such finding. IDs and names are masked unless `unmasked`. A
     county officer sees the department rows of their own county only.
     """
-    from pipelines.contract.tables import TABLES
-    from pipelines.exports.labels import KIND_LABELS, SEVERITY_LABELS, SOURCE_LABELS
-    from pipelines.exports.masking import mask_id_expr, mask_name_expr, scrub_ids_expr
-
     if not viewer.can_see_lists:
         raise AccessDenied("家庭详情仅对区县及市级用户开放 household details are not open to the analyst role")
     if unmasked and not viewer.can_unmask:
         raise AccessDenied("仅市级管理员可查看未脱敏信息 only a city_admin may read unmasked details")
     officer_county = viewer.county if viewer.role == "county_officer" else None
-
-    def frame(con, sql: str, params: list) -> pl.DataFrame:
-        return pl.from_arrow(con.sql(sql, params=params).to_arrow_table())
 
     with connect(locations) as con:
         found = con.execute("""
@@ -439,7 +435,7 @@ def household_detail(locations: Locations, viewer, period: str, warning_id: str,
         if officer_county is not None:
             county_where, county_params = " and substr(region_code, 1, 6) = ?", [officer_county]
 
-        findings = frame(con, f"""
+        findings = _frame(con, f"""
             select period, warning_id, rule_id, rule_name, kind, severity, subject_name, subject_person_id,
                    household_id, value, threshold, first_period, consecutive_periods, source_rows
             from main_marts.fct_findings
@@ -451,7 +447,7 @@ def household_detail(locations: Locations, viewer, period: str, warning_id: str,
         for name in HOUSEHOLD_DETAIL_TABLES:
             table = TABLES[name]
             view = f"main_staging.stg_{table.source}__{name}"
-            departments[name] = frame(con, f"""
+            departments[name] = _frame(con, f"""
                 select * exclude (loaded_at, source_file, source_row)
                 from {view}
                 where list_contains(?, person_id){county_where}

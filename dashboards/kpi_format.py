@@ -1,13 +1,15 @@
-"""Formatting of KPI values on the overview and coverage pages: rates as percentages, null as "—"."""
+"""Formatting shared by the pages: KPI values (rates as percentages, null as "—"), severity colours."""
 
 from __future__ import annotations
 
 import math
 
-from pipelines.exports.labels import KPI_NAMES
+from pipelines.quality.marts import RATE_IDS as _RATE_IDS
 
 MISSING = "—"
-RATE_IDS = frozenset(k for k in KPI_NAMES if k.endswith("_rate") or k.endswith("_coverage"))
+RATE_IDS = frozenset(_RATE_IDS)
+# The severity labels of pipelines.exports.labels.SEVERITY_LABELS, in order, with their colours.
+SEVERITY_COLOURS = {"红": "#d62728", "橙": "#ff7f0e", "黄": "#e6b800"}
 
 
 def is_rate(indicator_id: str) -> bool:

@@ -17,14 +17,14 @@ import streamlit as st
 
 from dashboards import data, session
 from dashboards.auth import Viewer
+from dashboards.kpi_format import SEVERITY_COLOURS
 from pipelines.exports import ExportedList
 from pipelines.exports.labels import SEVERITY_LABELS
 from pipelines.settings import Locations
 
 TITLES = {"warnings": "预警名单", "verifications": "核查名单"}
 ALL = "全部"
-STATUS_OPTIONS = (ALL, "新增", "持续")  # 持续月数 = 1 → 新增, > 1 → 持续
-SEVERITY_COLOURS = {"红": "#d62728", "橙": "#ff7f0e", "黄": "#e6b800"}
+STATUS_OPTIONS = (ALL, data.LIST_STATUS_NEW, data.LIST_STATUS_PERSISTING)  # 持续月数 = 1 → 新增, > 1 → 持续
 STYLE_MAX_ROWS = 2000
 MIME = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -25,12 +25,16 @@ def current_viewer() -> Viewer | None:
     return st.session_state.get("viewer")
 
 
-def require_viewer() -> Viewer:
-    viewer = current_viewer()
-    if viewer is None:
-        st.warning("请先登录 please sign in")
+def _or_stop(value, show, message: str):
+    """`value`, or the page stops after `show(message)` when it is None."""
+    if value is None:
+        show(message)
         st.stop()
-    return viewer
+    return value
+
+
+def require_viewer() -> Viewer:
+    return _or_stop(current_viewer(), st.warning, "请先登录 please sign in")
 
 
 def login_page() -> None:
@@ -67,49 +71,38 @@ def snapshot_key() -> str | None:
 
 
 def require_snapshot() -> str:
-    key = snapshot_key()
-    if key is None:
-        st.info("尚无已发布的数据：请先运行 `safetynet run`。 Nothing is published yet: run `safetynet run`.")
-        st.stop()
-    return key
+    return _or_stop(snapshot_key(), st.info,
+                    "尚无已发布的数据：请先运行 `safetynet run`。 Nothing is published yet: run `safetynet run`.")
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def cached_kpis(snapshot: str, role: str, county: str | None, user: str):
-    return data.kpis(locations(), Viewer(user, role, county))
+def cached_read(read: str, snapshot: str, role: str, county: str | None, user: str, *args):
+    """`data.<read>(locations, viewer, *args)`, once per snapshot, viewer and arguments (keyed by the
+    user too: two users never share a scoped result)."""
+    return getattr(data, read)(locations(), Viewer(user, role, county), *args)
 
 
-@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def cached_finding_counts(snapshot: str, role: str, county: str | None, user: str):
-    return data.finding_counts(locations(), Viewer(user, role, county))
+def _scoped(read: str, viewer: Viewer, *args):
+    return cached_read(read, require_snapshot(), viewer.role, viewer.county, viewer.user, *args)
 
 
 def kpis(viewer: Viewer):
-    return cached_kpis(require_snapshot(), viewer.role, viewer.county, viewer.user)
+    return _scoped("kpis", viewer)
 
 
 def finding_counts(viewer: Viewer):
-    return cached_finding_counts(require_snapshot(), viewer.role, viewer.county, viewer.user)
+    return _scoped("finding_counts", viewer)
 
 
-# --- 数据质量 / 标准与规则: cached scoped reads ------------------------------------------------------
+# --- 数据质量 / 标准与规则 ---------------------------------------------------------------------------
 
-@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def cached_quality(snapshot: str, role: str, county: str | None, user: str) -> dict:
+def quality(viewer: Viewer) -> dict:
     """Everything the 数据质量 page shows, read once per snapshot and viewer."""
-    loc, viewer = locations(), Viewer(user, role, county)
-    return {
-        "files": data.file_stats(loc, viewer),
-        "quarantine": data.quarantine_counts(loc, viewer),
-        "issues": data.quality_issue_counts(loc, viewer),
-        "last_changed": data.data_last_changed(loc),
-        "contracts": data.contract_results(loc),
-    }
+    return _scoped("quality_summary", viewer)
 
 
-@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def cached_standards(snapshot: str, role: str, county: str | None, user: str, period: str | None):
-    return data.standards_in_force(locations(), Viewer(user, role, county), period)
+def standards(viewer: Viewer, period: str | None):
+    return _scoped("standards_in_force", viewer, period)
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
@@ -117,55 +110,23 @@ def cached_standards_periods(snapshot: str) -> list[str]:
     return data.standards_periods(locations())
 
 
-@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def cached_rules(snapshot: str, role: str, county: str | None, user: str):
-    return data.rule_catalogue(locations(), Viewer(user, role, county))
-
-
-def quality(viewer: Viewer) -> dict:
-    return cached_quality(require_snapshot(), viewer.role, viewer.county, viewer.user)
-
-
-def standards(viewer: Viewer, period: str | None):
-    return cached_standards(require_snapshot(), viewer.role, viewer.county, viewer.user, period)
-
-
 def standards_periods() -> list[str]:
     return cached_standards_periods(require_snapshot())
 
 
 def rules(viewer: Viewer):
-    return cached_rules(require_snapshot(), viewer.role, viewer.county, viewer.user)
+    return _scoped("rule_catalogue", viewer)
 
 
-# --- 预警名单 / 核查名单: cached scoped reads (lists, filter options, a household's detail) -----------------
-
-@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def cached_list_options(snapshot: str, role: str, county: str | None, user: str, kind: str) -> dict:
-    return data.list_filter_options(locations(), Viewer(user, role, county), kind)
-
-
-@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def cached_scoped_list(snapshot: str, role: str, county: str | None, user: str, kind: str,
-                       period: str | None, list_county: str | None, unmasked: bool):
-    return data.read_scoped_list(locations(), Viewer(user, role, county), kind, period, list_county, unmasked)
-
-
-@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def cached_household_detail(snapshot: str, role: str, county: str | None, user: str, period: str,
-                            warning_id: str, unmasked: bool):
-    return data.household_detail(locations(), Viewer(user, role, county), period, warning_id, unmasked)
-
+# --- 预警名单 / 核查名单: lists, filter options, a household's detail -----------------------------------
 
 def list_options(viewer: Viewer, kind: str) -> dict:
-    return cached_list_options(require_snapshot(), viewer.role, viewer.county, viewer.user, kind)
+    return _scoped("list_filter_options", viewer, kind)
 
 
 def scoped_list(viewer: Viewer, kind: str, period: str | None, county: str | None, unmasked: bool):
-    return cached_scoped_list(require_snapshot(), viewer.role, viewer.county, viewer.user, kind, period,
-                              county, unmasked)
+    return _scoped("read_scoped_list", viewer, kind, period, county, unmasked)
 
 
 def household_detail(viewer: Viewer, period: str, warning_id: str, unmasked: bool):
-    return cached_household_detail(require_snapshot(), viewer.role, viewer.county, viewer.user, period,
-                                   warning_id, unmasked)
+    return _scoped("household_detail", viewer, period, warning_id, unmasked)

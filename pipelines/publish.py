@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.catalog import has_table
 from pipelines.settings import Locations
 
 POINTER = "current.json"
@@ -96,7 +97,7 @@ def publish(locations: Locations, run_id: str) -> Snapshot:
     _fsync(partial)
     try:
         with duckdb.connect(str(partial), read_only=True) as con:
-            missing = [t for t in HASHED if not _has_table(con, t)]
+            missing = [t for t in HASHED if not has_table(con, t)]
             if missing:
                 raise PublishError(f"the working warehouse has no {', '.join(missing)}: not built")
             periods = [r[0] for r in con.execute(
@@ -132,13 +133,6 @@ def prune(locations: Locations, keep: int = KEEP) -> list[str]:
     for leftover in folder.glob(f".{POINTER}.*"):
         leftover.unlink(missing_ok=True)
     return removed
-
-
-def _has_table(con, qualified: str) -> bool:
-    schema, table = qualified.split(".")
-    return bool(con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, table]).fetchone()[0])
 
 
 def _fsync(path: Path) -> None:

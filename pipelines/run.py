@@ -113,15 +113,21 @@ def stale_tables(locations: Locations, full_refresh: bool) -> tuple[dict[str, li
     return todo, unchanged
 
 
-def needs_build(locations: Locations, full_refresh: bool = False) -> bool:
-    """Whether the marts must be built, checked and published: ingested periods wait for it
-    (meta.build_pending, cleared by publishing), the marts do not exist, or nothing is published."""
+def plan_build(locations: Locations, full_refresh: bool = False) -> tuple[bool, str | None]:
+    """Whether the marts must be built, checked and published (ingested periods wait for it in
+    meta.build_pending, cleared by publishing; the marts do not exist; or nothing is published), and the
+    first period the build covers (None: every period)."""
     if not locations.duckdb_path.exists():
-        return False
-    if full_refresh or publish.current(locations) is None:
-        return True
+        return False, None
     with Warehouse.from_locations(locations).connect() as con:
-        return build_pending(con) is not None
+        pending, first = build_pending(con), build_from(con)
+    if full_refresh:
+        return True, None
+    return pending is not None or publish.current(locations) is None, first
+
+
+def needs_build(locations: Locations, full_refresh: bool = False) -> bool:
+    return plan_build(locations, full_refresh)[0]
 
 
 @dataclass(frozen=True)
@@ -148,6 +154,11 @@ class IngestRequest:
     @property
     def run_config(self) -> dict:
         return {"ops": {f"raw__{t}": {"config": {"full_refresh": self.full_refresh}} for t in self.tables}}
+
+    def run_request(self, run_key: str, trigger: str) -> dg.RunRequest:
+        """The request a schedule or sensor (`trigger`) returns for this run."""
+        return dg.RunRequest(run_key=run_key, asset_selection=self.asset_selection,
+                             tags={**self.tags, "safetynet/trigger": trigger}, run_config=self.run_config)
 
 
 def ingest_request(
@@ -200,21 +211,31 @@ def check_findings(result: dg.ExecuteInProcessResult) -> list[tuple[str, str, st
     return found
 
 
-def _ingest(locations, todo, full_refresh, instance, definitions, summary, say) -> bool:
-    """One Dagster run over every period with work (a partition range, one step per table)."""
-    request = ingest_request(instance, todo, full_refresh)
-    say(f"入库 ingesting {sum(map(len, todo.values()))} table-period(s) over {len(todo)} period(s)")
-    result = definitions.resolve_job_def(INGEST_JOB.name).execute_in_process(
+def _execute(job, definitions, instance, summary, *, with_message: bool, run_config: dict,
+             tags: dict | None = None, asset_selection=None) -> bool:
+    """One Dagster run in-process; its id, warnings and failures go into the summary."""
+    result = definitions.resolve_job_def(job.name).execute_in_process(
         instance=instance,
-        asset_selection=request.asset_selection,
-        tags={**request.tags, **RUN_TAGS},
-        run_config={**request.run_config, "loggers": QUIET},
+        asset_selection=asset_selection,
+        tags={**(tags or {}), **RUN_TAGS},
+        run_config={**run_config, "loggers": QUIET},
         raise_on_error=False,
     )
     summary.run_ids.append(result.run_id)
     summary.warnings += [f"{k}: {t}" for k, sev, t in check_findings(result) if sev == "WARN"]
     if not result.success:
-        summary.failed += _failures(result, with_message=False)
+        summary.failed += _failures(result, with_message=with_message)
+    return result.success
+
+
+def _ingest(locations, todo, full_refresh, instance, definitions, summary, say) -> bool:
+    """One Dagster run over every period with work (a partition range, one step per table)."""
+    request = ingest_request(instance, todo, full_refresh)
+    say(f"入库 ingesting {sum(map(len, todo.values()))} table-period(s) over {len(todo)} period(s)")
+    # Ingestion errors are reported by class only: a library's message could quote a value.
+    if not _execute(INGEST_JOB, definitions, instance, summary, with_message=False,
+                    run_config=request.run_config, tags=request.tags,
+                    asset_selection=request.asset_selection):
         return False
     summary.ingested = {p: todo[p] for p in sorted(todo)}
     return True
@@ -222,21 +243,12 @@ def _ingest(locations, todo, full_refresh, instance, definitions, summary, say) 
 
 def _build(locations, full_refresh, instance, definitions, summary, say) -> bool:
     """One Dagster run: `dbt build` over the periods not yet published, the marts' checks, publish."""
-    if not needs_build(locations, full_refresh):
+    needed, first = plan_build(locations, full_refresh)
+    if not needed:
         return True
-    with Warehouse.from_locations(locations).connect() as con:
-        first = None if full_refresh else build_from(con)
     say(f"建模 building, checking and publishing the warehouse ({'from ' + first if first else 'every period'})")
-    result = definitions.resolve_job_def(BUILD_JOB.name).execute_in_process(
-        instance=instance,
-        tags=RUN_TAGS,
-        run_config={**build_run_config(full_refresh), "loggers": QUIET},
-        raise_on_error=False,
-    )
-    summary.run_ids.append(result.run_id)
-    summary.warnings += [f"{k}: {t}" for k, sev, t in check_findings(result) if sev == "WARN"]
-    if not result.success:
-        summary.failed += _failures(result, with_message=True)
+    if not _execute(BUILD_JOB, definitions, instance, summary, with_message=True,
+                    run_config=build_run_config(full_refresh)):
         return False
     summary.built_from = first or "all"
     summary.published = publish.current(locations)

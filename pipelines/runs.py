@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.catalog import has_schema, has_table
+
 RUN_LOG = "runs.jsonl"
 
 INGESTED_DDL = """
@@ -70,7 +72,8 @@ def _file_digest(path: str, size: int, mtime_ns: int) -> bytes:
 
 
 def ingested_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
-    con.execute(INGESTED_DDL)
+    if not has_table(con, "meta.ingested"):
+        return {}
     rows = con.execute("select table_name, period, fingerprint from meta.ingested").fetchall()
     return {(t, p): f for t, p, f in rows}
 
@@ -99,7 +102,9 @@ def mark_build_pending(con: duckdb.DuckDBPyConnection, period: str) -> None:
 
 
 def build_pending(con: duckdb.DuckDBPyConnection) -> str | None:
-    con.execute(PENDING_DDL)
+    """The first period ingested and not yet published (None: nothing waits). Read-only safe."""
+    if not has_table(con, "meta.build_pending"):
+        return None
     row = con.execute("select min(from_period) from meta.build_pending").fetchone()
     return row[0] if row else None
 
@@ -107,10 +112,7 @@ def build_pending(con: duckdb.DuckDBPyConnection) -> str | None:
 def build_from(con: duckdb.DuckDBPyConnection) -> str | None:
     """The first period the next build must cover: the first not yet published; None: every period
     (the marts do not exist yet, or nothing is pending and a build was asked for anyway)."""
-    built = con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'main_marts'"
-    ).fetchone()[0]
-    return build_pending(con) if built else None
+    return build_pending(con) if has_schema(con, "main_marts") else None
 
 
 def clear_build_pending(con: duckdb.DuckDBPyConnection) -> None:
@@ -148,8 +150,10 @@ def record_breaches(con: duckdb.DuckDBPyConnection, table: str, checked: list[st
 
 
 def open_breaches(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
-    """(table, period, checks) of raw data that breached a blocking contract and is not fixed yet."""
-    con.execute(BREACHES_DDL)
+    """(table, period, checks) of raw data that breached a blocking contract and is not fixed yet.
+    Read-only safe."""
+    if not has_table(con, "meta.contract_breaches"):
+        return []
     return con.execute(
         "select table_name, period, checks from meta.contract_breaches order by period, table_name"
     ).fetchall()

@@ -6,10 +6,11 @@ from __future__ import annotations
 import duckdb
 
 from pipelines import publish
+from pipelines.catalog import has_schema, has_table
 from pipelines.ingest.discover import discover
 from pipelines.ingest.load import period_status
 from pipelines.quality import data_docs_index
-from pipelines.runs import read_runs
+from pipelines.runs import build_pending, open_breaches, read_runs
 from pipelines.settings import Locations
 
 
@@ -47,7 +48,7 @@ def describe_status(locations: Locations) -> str:
             out.append("")
             out.append("Files belonging to no table (not read) 未识别文件:")
             out.extend(f"  {u}" for u in unassigned)
-        if con is not None and _has_files_table(con):
+        if con is not None and has_table(con, "raw.files"):
             out.append("")
             out.append("入库 per period: files (rejected), rows read / loaded / quarantined / duplicate / footer-blank")
             rows = con.execute(
@@ -62,14 +63,9 @@ def describe_status(locations: Locations) -> str:
                 out.append(
                     f"  {period}  {n} files ({rej} rejected)  {read} / {loaded} / {quar} / {dup} / {foot}"
                 )
-            marts = con.execute(
-                "select count(*) from information_schema.tables where table_schema = 'main_marts'"
-            ).fetchone()[0]
-            pending = con.execute(
-                "select count(*) from information_schema.tables "
-                "where table_schema = 'meta' and table_name = 'build_pending'"
-            ).fetchone()[0] and con.execute("select min(from_period) from meta.build_pending").fetchone()[0]
-            breaches = _breaches(con)
+            marts = has_schema(con, "main_marts")
+            pending = build_pending(con)
+            breaches = open_breaches(con)
             out.append("")
             if not marts:
                 out.append("建模 working warehouse: not built yet")
@@ -122,23 +118,3 @@ def _published(locations: Locations) -> list[str]:
     if docs.exists():
         lines.append(f"  data contracts (Data Docs): {docs}")
     return lines
-
-
-def _breaches(con) -> list[tuple[str, str, str]]:
-    exists = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'meta' and table_name = 'contract_breaches'"
-    ).fetchone()[0]
-    if not exists:
-        return []
-    return con.execute(
-        "select table_name, period, checks from meta.contract_breaches order by period, table_name"
-    ).fetchall()
-
-
-def _has_files_table(con) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_schema='raw' and table_name='files'"
-        ).fetchone()[0]
-    )

@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboards import session
 from dashboards.kpi_format import pct
-from pipelines.exports.labels import KPI_NAMES, LEVEL_LABELS
+from pipelines.exports.labels import KPI_NAMES, LEVEL_LABELS, LEVEL_ORDER
 
 COVERAGE_IDS = (
     "K02_rate", "K02_urban_rate", "K02_rural_rate", "K03_centralized_rate", "K04_rate", "K05_rate",
@@ -66,21 +66,19 @@ def wide(frame: pl.DataFrame) -> pl.DataFrame:
     return out.select("region_code", "region_name", "level", *COVERAGE_IDS)
 
 
-rates = pl.concat([
-    wide(parents).sort(pl.col("level").replace_strict({"city": 0, "county": 1, "township": 2}, default=3)),
-    wide(children).sort("region_code"),
-])
+parent_rates = wide(parents).sort(pl.col("level").replace_strict(LEVEL_ORDER, default=len(LEVEL_ORDER)))
+child_rates = wide(children).sort("region_code")
+rates = pl.concat([parent_rates, child_rates])
 
 # --- charts ---------------------------------------------------------------------------------------
 level_label = LEVEL_LABELS[child_level]
 indicator = st.selectbox("指标", COVERAGE_IDS, index=0, key="coverage_indicator",
                          format_func=lambda k: KPI_NAMES.get(k, k))
-child_rates = wide(children).sort("region_code")
 chart_data = (
     child_rates.select(pl.col("region_name").alias(level_label), (pl.col(indicator) * 100).alias("覆盖率(%)"))
     .to_pandas()
 )
-reference = wide(parents).filter(pl.col("level") == ("city" if child_level == "county" else "county"))
+reference = parent_rates.filter(pl.col("level") == ("city" if child_level == "county" else "county"))
 st.subheader(f"{KPI_NAMES[indicator]} · 按{level_label} · {period}")
 if child_rates.is_empty():
     st.info(f"该区域没有{level_label}数据。")

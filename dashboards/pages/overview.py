@@ -8,7 +8,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import session
-from dashboards.kpi_format import change, fmt, is_rate, year_before
+from dashboards.kpi_format import RATE_IDS, SEVERITY_COLOURS, change, fmt, year_before
 from pipelines.exports.labels import KPI_NAMES, KPI_ORDER, SEVERITY_LABELS
 
 CARD_IDS = (
@@ -17,7 +17,6 @@ CARD_IDS = (
 )
 TREND_IDS = ("K01_persons", "K02_rate", "K05_rate", "K08_open")
 LOWER_IS_BETTER = frozenset({"K08_open", "K08_new"})
-SEVERITY_COLORS = {"红": "#d62728", "橙": "#ff7f0e", "黄": "#e6b800"}
 KIND_CHOICES = {"预警": ("warning",), "核查": ("verification",), "全部": ("warning", "verification")}
 
 viewer = session.require_viewer()
@@ -60,8 +59,7 @@ def values(region_code: str, at: str | None) -> dict[str, float | None]:
     return dict(zip(rows["indicator_id"].to_list(), rows["value"].to_list()))
 
 
-def comparison_table(region_code: str) -> pl.DataFrame:
-    now, prev, year = values(region_code, period), values(region_code, previous), values(region_code, last_year)
+def comparison_table(now: dict, prev: dict, year: dict) -> pl.DataFrame:
     ids = sorted(now, key=lambda k: KPI_ORDER.get(k, 99))
     return pl.DataFrame({
         "指标编号": ids,
@@ -74,8 +72,7 @@ def comparison_table(region_code: str) -> pl.DataFrame:
     }, schema={c: pl.String for c in ("指标编号", "指标名称", "本期", "上期", "环比变化", "去年同期", "同比变化")})
 
 
-def cards(region_code: str, region_name: str) -> None:
-    now, prev, year = values(region_code, period), values(region_code, previous), values(region_code, last_year)
+def cards(region_name: str, now: dict, prev: dict, year: dict) -> None:
     st.subheader(f"{region_name} · {period}")
     shown = [k for k in CARD_IDS if k in now]
     for start in range(0, len(shown), 4):
@@ -96,9 +93,10 @@ def cards(region_code: str, region_name: str) -> None:
 
 
 for code, name in regions:
-    cards(code, name)
+    compared = values(code, period), values(code, previous), values(code, last_year)
+    cards(name, *compared)
     with st.expander(f"{name} 全部指标（本期、上期、去年同期）"):
-        st.dataframe(comparison_table(code), hide_index=True, width="stretch")
+        st.dataframe(comparison_table(*compared), hide_index=True, width="stretch")
 if viewer.role == "county_officer":
     st.caption("县区经办人：本区县与全市对比 your county beside the city")
 
@@ -108,7 +106,7 @@ trend = (
     kpis.filter(pl.col("region_code").is_in([c for c, _ in regions]) & pl.col("indicator_id").is_in(TREND_IDS))
     .with_columns(
         pl.col("indicator_id").replace_strict(KPI_NAMES, default=pl.col("indicator_id")).alias("指标"),
-        pl.when(pl.col("indicator_id").is_in(list(TREND_IDS)) & pl.col("indicator_id").str.ends_with("_rate"))
+        pl.when(pl.col("indicator_id").is_in(list(RATE_IDS)))
         .then(pl.col("value") * 100).otherwise(pl.col("value")).alias("图值"),
     )
     .rename({"period": "统计期", "region_name": "区域"})
@@ -152,11 +150,10 @@ severity = (
     .rename({"period": "统计期"})
     .sort("统计期", "severity")
 )
-scope_name = main_name
 if severity.is_empty():
-    st.info(f"{scope_name}没有{kind_choice}记录。")
+    st.info(f"{main_name}没有{kind_choice}记录。")
 else:
-    order = list(SEVERITY_COLORS)
+    order = list(SEVERITY_COLOURS)
     bars = (
         alt.Chart(severity.select("统计期", "等级", "条数").to_pandas())
         .mark_bar()
@@ -164,7 +161,7 @@ else:
             x=alt.X("统计期:N", title="统计期"),
             y=alt.Y("条数:Q", title="条数", stack="zero"),
             color=alt.Color("等级:N", title="等级",
-                            scale=alt.Scale(domain=order, range=[SEVERITY_COLORS[s] for s in order]),
+                            scale=alt.Scale(domain=order, range=[SEVERITY_COLOURS[s] for s in order]),
                             sort=order),
             order=alt.Order("sev_rank:Q"),
             tooltip=["统计期", "等级", "条数"],
@@ -183,4 +180,4 @@ else:
         .sort("统计期", descending=True)
     )
     st.dataframe(table, hide_index=True, width="stretch")
-    st.caption(f"范围：{scope_name}；新增 = 本期首次出现（连续月数为 1）。")
+    st.caption(f"范围：{main_name}；新增 = 本期首次出现（连续月数为 1）。")

@@ -8,11 +8,17 @@ import streamlit as st
 from dashboards import data, session
 
 viewer = session.require_viewer()
-snapshot_file = session.require_snapshot()
+session.require_snapshot()
 loc = session.locations()
 snap = data.snapshot(loc)
 q = session.quality(viewer)
 files: pl.DataFrame = q["files"]
+
+
+def shown_as(frame: pl.DataFrame, headers: dict[str, str]) -> None:
+    """The frame's columns named in `headers`, in that order, under their Chinese headers."""
+    st.dataframe(frame.select([pl.col(c).alias(h) for c, h in headers.items()]), hide_index=True, width="stretch")
+
 
 st.title("数据质量")
 st.caption("Data quality: ingestion, quarantine, data contracts, publishing · 仅显示汇总数 counts only")
@@ -66,14 +72,10 @@ st.altair_chart(chart, width="stretch")
 st.dataframe(by_table, hide_index=True, width="stretch")
 
 with st.expander("逐文件对账 files"):
-    per_file = shown.select(
-        pl.col("period").alias("统计期"), pl.col("source_label").alias("来源"), pl.col("table_label").alias("表"),
-        pl.col("file").alias("文件"), pl.col("status_label").alias("状态"), pl.col("reason_label").alias("拒收原因"),
-        pl.col("rows_read").alias("读取行数"), pl.col("rows_loaded").alias("入库行数"),
-        pl.col("rows_quarantined").alias("隔离行数"), pl.col("rows_duplicate").alias("重复行数"),
-        pl.col("rows_footer_blank").alias("表尾空行数"), pl.col("loaded_at").alias("入库时间"),
-    )
-    st.dataframe(per_file, hide_index=True, width="stretch")
+    shown_as(shown, {"period": "统计期", "source_label": "来源", "table_label": "表", "file": "文件",
+                     "status_label": "状态", "reason_label": "拒收原因", "rows_read": "读取行数",
+                     "rows_loaded": "入库行数", "rows_quarantined": "隔离行数", "rows_duplicate": "重复行数",
+                     "rows_footer_blank": "表尾空行数", "loaded_at": "入库时间"})
 
 # --- 隔离原因 -----------------------------------------------------------------------------------------
 st.subheader("隔离原因")
@@ -92,10 +94,8 @@ if reasons.height:
     ).properties(height=280), width="stretch")
     st.dataframe(reasons, hide_index=True, width="stretch")
     with st.expander("按统计期、表、县区 by period, table and county"):
-        st.dataframe(qshown.select(
-            pl.col("period").alias("统计期"), pl.col("source").alias("来源"), pl.col("table_name").alias("表"),
-            pl.col("county").alias("县区"), pl.col("reason_label").alias("原因"), pl.col("rows").alias("行数"),
-        ), hide_index=True, width="stretch")
+        shown_as(qshown, {"period": "统计期", "source": "来源", "table_name": "表", "county": "县区",
+                          "reason_label": "原因", "rows": "行数"})
 else:
     st.info("所选统计期没有隔离行。")
 
@@ -123,10 +123,8 @@ if contracts.height:
     k[0].metric("契约数", contracts.height)
     k[1].metric("通过", passed)
     k[2].metric("未通过", failed)
-    st.dataframe(contracts.select(
-        pl.col("suite").alias("契约"), pl.col("status").alias("状态"), pl.col("periods").alias("统计期"),
-        pl.col("run_time").alias("检查时间"), pl.col("evaluated").alias("期望数"), pl.col("failed").alias("未通过数"),
-    ), hide_index=True, width="stretch")
+    shown_as(contracts, {"suite": "契约", "status": "状态", "periods": "统计期", "run_time": "检查时间",
+                         "evaluated": "期望数", "failed": "未通过数"})
 else:
     st.info("尚无数据契约检查结果。")
 

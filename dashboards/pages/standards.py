@@ -5,6 +5,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import session
+from dashboards.kpi_format import SEVERITY_COLOURS
 
 viewer = session.require_viewer()
 session.require_snapshot()
@@ -49,33 +50,23 @@ else:
 # --- 规则目录 -----------------------------------------------------------------------------------------
 st.subheader("规则目录")
 rules = session.rules(viewer)
-
-
-def _params(row: dict) -> str:
-    parts = []
-    if row["params"] and row["params"] not in ("{}", "null"):
-        parts.append(str(row["params"]))
-    return "; ".join(parts) or "–"
-
-
-catalogue = rules.with_columns(
-    pl.struct(["params"]).map_elements(_params, return_dtype=pl.String).alias("_params"),
-).select(
+params = pl.col("params").cast(pl.String)
+catalogue = rules.select(
     pl.col("rule_id").alias("编号"),
     pl.col("rule_name").alias("名称"),
     pl.col("kind_label").alias("类型"),
     pl.col("severity_label").alias("等级"),
     pl.when(pl.col("enabled")).then(pl.lit("是")).otherwise(pl.lit("否")).alias("启用"),
-    pl.col("_params").alias("参数"),
+    # the rule's own parameters; none: –
+    pl.when(params.is_in(["", "{}", "null"]).not_()).then(params).otherwise(pl.lit("–")).alias("参数"),
     pl.col("within_days").alias("时限(天)"),
     pl.col("drop_ratio").alias("收入降幅阈值"),
     pl.col("self_care_levels").alias("不能自理等级"),
 )
-colours = {"红": "#d62728", "橙": "#ff7f0e", "黄": "#e6b800"}
 
 
 def _colour(value):
-    colour = colours.get(value)
+    colour = SEVERITY_COLOURS.get(value)
     return f"background-color: {colour}; color: white" if colour else ""
 
 

@@ -18,3 +18,15 @@
     where is_complete
     {%- if from_period() %} and period >= '{{ from_period() }}'{% endif %}
 {%- endmacro %}
+
+
+{#
+  The pre-hook of the marts that are incremental by period (fct_findings, fct_kpis, fct_membership):
+  on an incremental run, delete the periods that are computed again, those >= from_period, or every
+  row when from_period is not given. A full refresh recreates the table instead.
+#}
+{% macro delete_recomputed_periods() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}{% if from_period() %} where period >= '{{ from_period() }}'{% endif %}
+    {%- endif -%}
+{%- endmacro %}

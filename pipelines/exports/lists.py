@@ -31,6 +31,7 @@ from pipelines.exports.labels import (
     TABLE_TITLES,
     describe_sources,
 )
+from pipelines.catalog import has_table  # noqa: F401  (exports ask through lists.has_table)
 from pipelines.exports.masking import mask_id_expr, mask_name_expr, scrub_ids_expr
 
 FINDINGS = "main_marts.fct_findings"
@@ -55,14 +56,6 @@ NEEDS = {
     "quarantine": (QUARANTINE, FILES),
     "files": (FILES,),
 }
-
-
-def has_table(con, qualified: str) -> bool:
-    schema, table = qualified.split(".")
-    return bool(con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, table],
-    ).fetchall()[0][0])
 
 
 def latest_period(con, kind: str) -> str | None:
@@ -143,10 +136,17 @@ def _nfkc(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 
-def quarantine_county(raw_row: str | None, county_by_name: dict[str, str]) -> str | None:
-    """The county (6 digits) of a quarantined row: from its own region code or, in the monitoring extract,
-    its county name (looked up in `county_by_name`, names NFKC-normalised). None for rows with neither
-    (whole-file rows, an unreadable code)."""
+def quarantine_counties(raw_rows: list[str | None], counties: list[tuple[str, str | None]]) -> list[str | None]:
+    """The county (6 digits) of each quarantined row, from its own region code or, in the monitoring
+    extract, its county name (`counties`: (county code, name) pairs); None for rows with neither
+    (whole-file rows, an unreadable code). One Python call per quarantined row: the raw rows are JSON
+    with the file's own headers, which only a normalised comparison can match; quarantined rows are the
+    dirt of a month (a few per cent), not its bulk."""
+    by_name = {_nfkc(name): code[:6] for code, name in counties if name}
+    return [_quarantine_county(r, by_name) for r in raw_rows]
+
+
+def _quarantine_county(raw_row: str | None, county_by_name: dict[str, str]) -> str | None:
     if not raw_row:
         return None
     try:
@@ -166,11 +166,6 @@ def quarantine_county(raw_row: str | None, county_by_name: dict[str, str]) -> st
     return None
 
 
-def _in_county(raw_row: str | None, county6: str, county_name: str | None) -> bool:
-    names = {_nfkc(county_name): county6} if county_name else {}
-    return quarantine_county(raw_row, names) == county6
-
-
 def quarantine(con, period: str, county6: str | None, county_name: str | None,
                unmasked: bool) -> pl.DataFrame:
     df = _frame(con, f"""
@@ -178,8 +173,8 @@ def quarantine(con, period: str, county6: str | None, county_name: str | None,
         from {QUARANTINE} where period = ?
     """, [period])
     if county6 is not None:
-        keep = [_in_county(r, county6, county_name) for r in df["raw_row"].to_list()]
-        df = df.filter(pl.Series(keep, dtype=pl.Boolean))
+        found = quarantine_counties(df["raw_row"].to_list(), [(county6, county_name)])
+        df = df.filter(pl.Series(found, dtype=pl.String).eq_missing(county6))
     raw = pl.col("raw_value").cast(pl.String)
     if not unmasked:
         column = pl.col("column_name")

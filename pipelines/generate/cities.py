@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipelines.contract import RULE_IDS
+
 
 @dataclass(frozen=True)
 class County:
@@ -66,7 +68,6 @@ class StandardsSchedule:
         return out
 
 
-RULE_IDS = ("W01", "W02", "W03", "W04", "W05", "W06", "W07", "W08", "V01", "V02", "V03", "V04")
 
 DEFAULT_SEVERITY = {
     "W01": "orange", "W02": "yellow", "W03": "yellow", "W04": "red", "W05": "orange", "W06": "orange",

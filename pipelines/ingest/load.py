@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.catalog import has_table
 from pipelines.contract import tables as C
 from pipelines.ingest.discover import Discovery, discover
 from pipelines.ingest.regions import Regions
@@ -322,10 +323,7 @@ def period_status(con: duckdb.DuckDBPyConnection | None, dataset: Path) -> list[
     disc = discover(Path(dataset))
     read: set[tuple[str, str, str]] = set()
     if con is not None:
-        exists = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = 'files'"
-        ).fetchone()[0]
-        if exists:
+        if has_table(con, "raw.files"):
             read = set(
                 con.execute("SELECT period, table_name, file FROM raw.files WHERE status = 'loaded'").fetchall()
             )

@@ -10,8 +10,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.assets.resources import Warehouse
-from pipelines.orchestration.jobs import INGEST_JOB
-from pipelines.orchestration.sensors import warehouse_busy
+from pipelines.orchestration.jobs import INGEST_JOB, warehouse_busy
 from pipelines.run import ingest_request, stale_tables
 
 NIGHTLY_CRON = "0 2 * * *"
@@ -37,9 +36,4 @@ def nightly(context: dg.ScheduleEvaluationContext, warehouse: Warehouse):
         return dg.SkipReason(f"nothing changed under raw/ ({unchanged} table-periods unchanged)")
     request = ingest_request(context.instance, todo)
     night = (context.scheduled_execution_time or dt.datetime.now()).strftime("%Y-%m-%d")
-    return dg.RunRequest(
-        run_key=f"nightly-{night}",
-        asset_selection=request.asset_selection,
-        tags={**request.tags, "safetynet/trigger": "nightly"},
-        run_config=request.run_config,
-    )
+    return request.run_request(f"nightly-{night}", "nightly")

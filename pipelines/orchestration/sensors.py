@@ -14,15 +14,8 @@ import duckdb
 from pipelines.assets.resources import Warehouse
 from pipelines.contract import TABLES
 from pipelines.ingest.discover import discover
-from pipelines.orchestration.jobs import BUILD_JOB, INGEST_JOB, WAREHOUSE_TAG
+from pipelines.orchestration.jobs import BUILD_JOB, INGEST_JOB, warehouse_busy
 from pipelines.run import build_run_config, ingest_request, needs_build, stale_tables
-
-
-def warehouse_busy(instance: dg.DagsterInstance) -> bool:
-    """Whether a run that writes the warehouse is queued or in progress: then sensors do not open it."""
-    active = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
-              dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
-    return bool(instance.get_run_records(dg.RunsFilter(statuses=active, tags=WAREHOUSE_TAG), limit=1))
 
 
 def complete_periods(dataset) -> list[str]:
@@ -57,17 +50,7 @@ def new_period(context: dg.SensorEvaluationContext, warehouse: Warehouse):
         # Already ingested (by `safetynet run` or the nightly schedule): remember it, start nothing.
         return dg.SensorResult(skip_reason=f"periods {', '.join(new)} already ingested", cursor=cursor)
     request = ingest_request(context.instance, todo)
-    return dg.SensorResult(
-        run_requests=[
-            dg.RunRequest(
-                run_key=f"period-{new[-1]}",
-                asset_selection=request.asset_selection,
-                tags={**request.tags, "safetynet/trigger": "new_period"},
-                run_config=request.run_config,
-            )
-        ],
-        cursor=cursor,
-    )
+    return dg.SensorResult(run_requests=[request.run_request(f"period-{new[-1]}", "new_period")], cursor=cursor)
 
 
 @dg.run_status_sensor(

@@ -144,8 +144,7 @@ def write_index(warehouse: Path) -> Path:
     rows = []
     for suite in order:
         newest, older = by_suite[suite][0], by_suite[suite][1:]
-        status = {True: ("passed", "通过 passed"), False: ("failed", "未通过 failed"),
-                  None: ("unknown", "未知 unknown")}[newest.success]
+        status = _STATUS[newest.success]
         counts = "–" if newest.evaluated is None else f"{newest.evaluated} / {newest.failed or 0}"
         suite_page = "expectations/" + "/".join(suite.split(".")) + ".html"
         name = (f'<a href="{_e(suite_page)}">{_e(suite)}</a>' if (docs / suite_page).is_file() else _e(suite))
@@ -179,8 +178,11 @@ def finish_site(warehouse: Path) -> None:
     write_index(warehouse)
 
 
+_STATUS = {True: ("passed", "通过 passed"), False: ("failed", "未通过 failed"), None: ("unknown", "未知 unknown")}
+
+
 def _status_class(success: bool | None) -> str:
-    return {True: "passed", False: "failed", None: "unknown"}[success]
+    return _STATUS[success][0]
 
 
 def _e(text: object) -> str:

@@ -13,9 +13,7 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import Any, Callable, Iterable
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,6 +32,16 @@ SITE_CONFIG = {
 
 LOCK = threading.RLock()
 _CONTEXTS: dict[str, Any] = {}
+_UNDOCUMENTED: dict[str, list] = {}  # per warehouse: results validated since the last update_docs
+
+# Result formats. SUMMARY: counts and a few unexpected values (never of a person column: the frames hold
+# none). indexed(): the unexpected rows named by their index columns (periods, codes), all or a few.
+SUMMARY = {"result_format": "SUMMARY"}
+
+
+def indexed(result_format: str, index_columns: list[str]) -> dict:
+    return {"result_format": result_format, "unexpected_index_column_names": index_columns,
+            "return_unexpected_index_query": False}
 
 
 def gx_module():
@@ -43,10 +51,6 @@ def gx_module():
     # Its own loggers can quote a failing value in a warning: keep them to errors.
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     return gx
-
-
-def gx_root(warehouse: Path) -> Path:
-    return Path(warehouse) / "gx"
 
 
 def docs_root(warehouse: Path) -> Path:
@@ -134,9 +138,6 @@ def run_suite(
         identifier, validation = next(iter(result.run_results.items()))
         _UNDOCUMENTED.setdefault(str(Path(warehouse).resolve()), []).append(identifier)
         return validation
-
-
-_UNDOCUMENTED: dict[str, list] = {}
 
 
 def update_docs(warehouse: Path) -> None:

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
+from pipelines.contract import RULE_IDS
 from pipelines.exports.labels import KPI_NAMES
 from pipelines.quality import gx as g
-from pipelines.quality.outcome import CheckOutcome, describe_failures, failures
+from pipelines.quality.outcome import CheckOutcome, describe_failures, failures, unexpected_rows
 from pipelines.quality.settings import MART_CHECKS, CheckSettings, load_settings
 
-RULE_IDS = ("W01", "W02", "W03", "W04", "W05", "W06", "W07", "W08", "V01", "V02", "V03", "V04")
 KPI_IDS = tuple(KPI_NAMES)
 RATE_IDS = tuple(k for k in KPI_IDS if k.endswith(("_rate", "_coverage")))
 NULLABLE_IDS = RATE_IDS + tuple(k for k in KPI_IDS if k.startswith("K09_"))
@@ -28,7 +28,7 @@ ADDITIVE_IDS = (
 )
 # Distinct persons: a person on the rolls in two counties is counted once by the city.
 BOUNDED_IDS = ("K01_persons",)
-SUMMARY = {"result_format": "SUMMARY"}
+INDEX = ["period", "region_code", "indicator_id"]  # what names an unexpected row of fct_kpis
 
 FINDING_KEYS = ("period", "warning_id", "rule_id", "kind", "severity", "region_code", "county_code",
                 "first_period", "consecutive_periods")
@@ -47,7 +47,7 @@ def _findings(con):
                                                   ignore_row_if="either_value_is_missing"),
         E.ExpectCompoundColumnsToBeUnique(column_list=["period", "warning_id"]),
     ]
-    return frame, expectations, SUMMARY
+    return frame, expectations, g.SUMMARY
 
 
 def _kpis(con):
@@ -73,8 +73,7 @@ def _kpis(con):
         E.ExpectColumnValuesToBeBetween(column="rate_value", min_value=0, max_value=1),
         E.ExpectCompoundColumnsToBeUnique(column_list=["period", "region_code", "indicator_id"]),
     ]
-    return frame, expectations, {"result_format": "SUMMARY", "unexpected_index_column_names":
-                                 ["period", "region_code", "indicator_id"], "return_unexpected_index_query": False}
+    return frame, expectations, g.indexed("SUMMARY", INDEX)
 
 
 TOTALS_SQL = """
@@ -116,8 +115,7 @@ def _totals(con, settings: CheckSettings):
         E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="bounded_child_sum", column_B="bounded_value",
                                                   or_equal=True, ignore_row_if="either_value_is_missing"),
     ]
-    return frame, expectations, {"result_format": "COMPLETE", "unexpected_index_column_names":
-                                 ["period", "region_code", "indicator_id"], "return_unexpected_index_query": False}
+    return frame, expectations, g.indexed("COMPLETE", INDEX)
 
 
 def check_mart(con, locations, mart: str, settings: CheckSettings | None = None) -> list[CheckOutcome]:
@@ -152,14 +150,7 @@ def _run(locations, mart, name, description, frame, expectations, fmt, settings)
                             meta)
     failed = failures(result)
     meta |= {"failed": failed, "failed_expectations": len(failed)}
-    where = []
-    for r in result.results:
-        if not r.success:
-            for row in (r.result or {}).get("unexpected_index_list") or (r.result or {}).get(
-                "partial_unexpected_index_list"
-            ) or []:
-                if isinstance(row, dict):  # without index columns GE lists row numbers
-                    where.append({k: row[k] for k in ("period", "region_code", "indicator_id") if k in row})
+    where = [{k: row[k] for k in INDEX if k in row} for row in unexpected_rows(result)]
     if where:
         meta["failing_rows"] = where[:50]
         meta["failing_periods"] = sorted({w["period"] for w in where if "period" in w})

@@ -67,6 +67,18 @@ def failures(result) -> list[dict]:
     return out
 
 
+def unexpected_rows(result) -> list[dict]:
+    """The unexpected rows of the failed expectations, each as {index column: value}; a result without
+    index columns lists row numbers, which are left out."""
+    rows = []
+    for r in result.results:
+        if not r.success:
+            res = r.result or {}
+            found = res.get("unexpected_index_list") or res.get("partial_unexpected_index_list") or []
+            rows += [row for row in found if isinstance(row, dict)]
+    return rows
+
+
 def describe_failures(failed: list[dict], limit: int = 4) -> str:
     parts = []
     for f in failed[:limit]:

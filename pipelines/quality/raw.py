@@ -9,12 +9,12 @@ presence can be checked and no result, store or Data Docs page can show one.
 from __future__ import annotations
 
 import datetime as dt
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import pandas as pd
 
+from pipelines.catalog import has_table
 from pipelines.contract.tables import (
     BOOL,
     CARD_NO,
@@ -31,11 +31,10 @@ from pipelines.contract.tables import (
     Table,
 )
 from pipelines.quality import gx as g
-from pipelines.quality.outcome import CheckOutcome, describe_failures, failures, period_span
+from pipelines.quality.outcome import CheckOutcome, describe_failures, failures, period_span, unexpected_rows
 from pipelines.quality.settings import RAW_CHECKS, CheckSettings, load_settings
 
 PERIOD_END = "period_last_day"  # helper column of the contract frame: the last day of the row's period
-SUMMARY = {"result_format": "SUMMARY"}
 
 
 def person_columns(table: Table) -> set[str]:
@@ -146,7 +145,7 @@ def _check_contract(con, locations, table: Table, periods, settings) -> CheckOut
         return contract_expectations(table, periods, settings)
 
     result = g.run_suite(locations.warehouse, suite, make(), frame, run_name=period_span(periods),
-                         result_format=SUMMARY, keep=settings.results_kept)
+                         result_format=g.SUMMARY, keep=settings.results_kept)
     total = len(result.results)
     meta = {"suite": suite, "periods": sorted(periods), "rows": int(len(frame)), "expectations": total}
     if result.success:
@@ -202,7 +201,7 @@ def _check_quarantine_share(con, locations, table: Table, periods, settings) -> 
     expectations = [E.ExpectColumnValuesToBeBetween(column="quarantine_share", min_value=0,
                                                     max_value=settings.max_quarantine_share)]
     result = g.run_suite(locations.warehouse, suite, expectations, frame, run_name=period_span(periods),
-                         result_format=_complete(["period"]), keep=settings.results_kept)
+                         result_format=g.indexed("COMPLETE", ["period"]), keep=settings.results_kept)
     shares = {r.period: _number(r.quarantine_share) for r in frame.itertuples()}
     worst = max((v for v in shares.values() if v is not None), default=0.0)
     meta = {"suite": suite, "periods": sorted(periods), "max_share": settings.max_quarantine_share,
@@ -215,7 +214,7 @@ def _check_quarantine_share(con, locations, table: Table, periods, settings) -> 
                             + (f", {len(meta['periods_too_small'])} with fewer than {settings.min_rows_for_share} rows"
                                " not judged" if meta["periods_too_small"] else ""),
                             meta)
-    bad = tuple(sorted({row["period"] for row in _unexpected_rows(result)}))
+    bad = tuple(sorted({row["period"] for row in unexpected_rows(result)}))
     meta["failed_periods"] = list(bad)
     summary = ", ".join(f"{p}: {shares[p]:.1%} of rows quarantined" for p in bad)
     return CheckOutcome(name, False, severity, RAW_CHECKS[name],
@@ -259,23 +258,6 @@ def county_frame(con, table: str, periods: list[str]) -> pd.DataFrame:
     ).pl().to_pandas()
 
 
-def _complete(index_columns: list[str]) -> dict:
-    return {"result_format": "COMPLETE", "unexpected_index_column_names": index_columns,
-            "return_unexpected_index_query": False}
-
-
-def _unexpected_rows(result) -> list[dict]:
-    rows = []
-    for r in result.results:
-        if not r.success:
-            rows += (r.result or {}).get("unexpected_index_list") or []
-    return rows
-
-
-def _table_exists(con, table: str) -> bool:
-    return bool(_table_columns(con, table))
-
-
 def _check_county_coverage(con, locations, table: Table, periods, settings, frame) -> CheckOutcome:
     name = "county_coverage"
     severity = settings.severity_of(name, table.name)
@@ -286,7 +268,8 @@ def _check_county_coverage(con, locations, table: Table, periods, settings, fram
     E = g.gx_module().expectations
     expectations = [E.ExpectColumnValuesToBeBetween(column="current_rows", min_value=1)]
     result = g.run_suite(locations.warehouse, suite, expectations, frame[["period", "county_code", "current_rows"]],
-                         run_name=period_span(periods), result_format=_complete(["period", "county_code"]),
+                         run_name=period_span(periods),
+                         result_format=g.indexed("COMPLETE", ["period", "county_code"]),
                          keep=settings.results_kept)
     counties = sorted(set(frame["county_code"]))
     meta = {"suite": suite, "periods": sorted(periods), "counties_checked": counties}
@@ -294,7 +277,7 @@ def _check_county_coverage(con, locations, table: Table, periods, settings, fram
         return CheckOutcome(name, True, severity, RAW_CHECKS[name],
                             f"{len(periods)} period(s), {len(counties)} counties present as before", meta)
     missing: dict[str, list[str]] = {}
-    for row in _unexpected_rows(result):
+    for row in unexpected_rows(result):
         missing.setdefault(row["period"], []).append(row["county_code"])
     missing = {p: sorted(set(c)) for p, c in sorted(missing.items())}
     meta["missing_counties"] = missing
@@ -314,7 +297,7 @@ def _check_volume_drift(con, locations, table: Table, periods, settings, frame) 
     E = g.gx_module().expectations
     expectations = [E.ExpectColumnValuesToBeBetween(column="ratio", min_value=1 - settings.max_volume_drop)]
     result = g.run_suite(locations.warehouse, suite, expectations, view, run_name=period_span(periods),
-                         result_format=_complete(["period", "county_code"]), keep=settings.results_kept)
+                         result_format=g.indexed("COMPLETE", ["period", "county_code"]), keep=settings.results_kept)
     meta = {"suite": suite, "periods": sorted(periods), "max_drop": settings.max_volume_drop,
             "min_rows_for_drift": settings.min_rows_for_drift, "county_periods_judged": int(len(judged))}
     if result.success:
@@ -323,7 +306,7 @@ def _check_volume_drift(con, locations, table: Table, periods, settings, frame) 
                             f"{settings.max_volume_drop:.0%}", meta)
     counts = {(r.period, r.county_code): (int(r.previous_rows), int(r.current_rows)) for r in view.itertuples()}
     drops = []
-    for row in _unexpected_rows(result):
+    for row in unexpected_rows(result):
         before, now = counts[(row["period"], row["county_code"])]
         drops.append({"period": row["period"], "county_code": row["county_code"],
                       "previous_rows": before, "current_rows": now})
@@ -352,7 +335,7 @@ def check_raw(con, locations, table: str, periods: list[str], settings: CheckSet
         _check_contract(con, locations, spec, periods, settings),
         _check_quarantine_share(con, locations, spec, periods, settings),
     ]
-    frame = county_frame(con, table, periods) if _table_exists(con, table) else _empty_county_frame()
+    frame = county_frame(con, table, periods) if has_table(con, f"raw.{table}") else _empty_county_frame()
     outcomes.append(_check_county_coverage(con, locations, spec, periods, settings, frame))
     outcomes.append(_check_volume_drift(con, locations, spec, periods, settings, frame))
     g.update_docs(locations.warehouse)

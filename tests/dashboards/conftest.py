@@ -8,9 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards.auth import Viewer
-from pipelines.generate import generate
-from pipelines.run import run_pipeline
 from pipelines.settings import Locations
+from tests.warehouse.conftest import build
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 ADMIN = Viewer("admin", "city_admin", None)
@@ -21,12 +20,7 @@ OFFICER = Viewer("officer_370902", "county_officer", "370902")
 @pytest.fixture(scope="session")
 def app_warehouse(tmp_path_factory) -> Locations:
     """A small demo city over three months, ingested, built, checked and published."""
-    root = tmp_path_factory.mktemp("app")
-    generate(root / "data", preset="demo", scale=0.1, months=3, seed=8, dirty=0.03)
-    locations = Locations(root / "data", root / "warehouse")
-    summary = run_pipeline(locations)
-    assert summary.ok, summary.describe()
-    return locations
+    return build(tmp_path_factory, "app", preset="demo", scale=0.1, months=3, seed=8, dirty=0.03)
 
 
 @pytest.fixture

@@ -18,13 +18,12 @@ import duckdb
 import polars as pl
 import pytest
 
+from pipelines.contract import RULE_IDS
 from pipelines.dbt_cli import DBT_PROJECT_DIR, dbt
-from pipelines.generate import generate
-from pipelines.run import run_pipeline
 from pipelines.settings import Locations
+from tests.warehouse.conftest import build
 from tests.warehouse.compare import FINDING_KEY, finding_differences, truth_findings, warehouse_findings
 
-RULE_IDS = ["W01", "W02", "W03", "W04", "W05", "W06", "W07", "W08", "V01", "V02", "V03", "V04"]
 RULE_MODELS = DBT_PROJECT_DIR / "models" / "intermediate" / "rules"
 
 
@@ -49,12 +48,7 @@ def test_findings_equal_truth_demo(demo_warehouse, rule_id):
 @pytest.fixture(scope="session")
 def other_warehouse(tmp_path_factory) -> Locations:
     """Another seed, five months, more dirt."""
-    root = tmp_path_factory.mktemp("findings_other")
-    generate(root / "data", preset="demo", scale=0.25, months=5, seed=29, dirty=0.08)
-    locations = Locations(root / "data", root / "warehouse")
-    summary = run_pipeline(locations)
-    assert summary.ok, summary.describe()
-    return locations
+    return build(tmp_path_factory, "findings_other", preset="demo", scale=0.25, months=5, seed=29, dirty=0.08)
 
 
 @pytest.mark.parametrize("rule_id", RULE_IDS)

@@ -18,12 +18,10 @@ tekun as (
 ),
 monitoring as (
     select m.period, m.region_code, m.person_id,
-           d.person_id is not null as in_dibao, t.person_id is not null as in_tekun,
-           c.person_id is not null as covered
+           d.person_id is not null as in_dibao, t.person_id is not null as in_tekun
     from {{ ref('stg_rural_revitalisation__monitoring') }} as m
     left join {{ ref('int_dibao_active') }} as d on d.period = m.period and d.person_id = m.person_id
     left join {{ ref('int_tekun_active') }} as t on t.period = m.period and t.person_id = m.person_id
-    left join {{ ref('int_covered') }} as c on c.period = m.period and c.person_id = m.person_id
 ),
 nursing_paid as (
     select distinct period, person_id
@@ -66,7 +64,8 @@ keys as (
     union all
     select period, region_code, 'monitored_in_tekun', person_id from monitoring where in_tekun
     union all
-    select period, region_code, 'monitored_covered', person_id from monitoring where covered
+    -- covered(P) = dibao_active(P) ∪ tekun_active(P)
+    select period, region_code, 'monitored_covered', person_id from monitoring where in_dibao or in_tekun
     -- K06: persons paid each subsidy in P (by the payment row's region); valid grade 1-2 card holders
     -- (by the card row's region) and those of them paid the nursing subsidy anywhere in the city.
     union all

@@ -41,13 +41,12 @@ select
     p.period,
     g.region_code,
     g.level,
-    cast(case when own.region_code is not null or g.level <> 'city' then own.population_total
-              else counties_summed.population_total end as double) as population_total,
-    cast(case when own.region_code is not null or g.level <> 'city' then own.population_rural
-              else counties_summed.population_rural end as double) as population_rural,
-    cast(case when own.region_code is not null or g.level <> 'city' then own.population_urban
-              else counties_summed.population_urban end as double) as population_urban
+    cast(coalesce(own.population_total, counties_summed.population_total) as double) as population_total,
+    cast(coalesce(own.population_rural, counties_summed.population_rural) as double) as population_rural,
+    cast(coalesce(own.population_urban, counties_summed.population_urban) as double) as population_urban
 from periods as p
 cross join geography as g
 left join own on own.period = p.period and own.region_code = g.region_code
-left join counties_summed on counties_summed.period = p.period
+-- the counties' sum only for a city without a row of its own
+left join counties_summed
+    on counties_summed.period = p.period and g.level = 'city' and own.region_code is null

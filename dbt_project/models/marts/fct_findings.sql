@@ -13,7 +13,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='sync_all_columns',
-    pre_hook="{% if is_incremental() %}delete from {{ this }}{% if var('from_period', none) %} where period >= '{{ var('from_period') }}'{% endif %}{% endif %}"
+    pre_hook="{{ delete_recomputed_periods() }}"
 ) }}
 -- The rule models (a new rule model needs its line here: dbt learns a model's parents when parsing):
 -- depends_on: {{ ref('int_findings__w01_monitored_income_below_standard') }}

@@ -12,7 +12,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where period >= '{{ var('from_period', none) or '' }}'{% endif %}"
+    pre_hook="{{ delete_recomputed_periods() }}"
 ) }}
 
 {#- validated YYYY-MM or none (macros/periods.sql) #}

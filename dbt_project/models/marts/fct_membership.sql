@@ -17,19 +17,11 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where period >= '{{ var('from_period', none) or '' }}'{% endif %}"
+    pre_hook="{{ delete_recomputed_periods() }}"
 ) }}
 
-{#- validated YYYY-MM or none (macros/periods.sql) #}
-{%- set from_period = from_period() %}
-
 with periods as (
-    select period
-    from {{ ref('int_periods') }}
-    where is_complete
-    {%- if from_period %}
-      and period >= '{{ from_period }}'
-    {%- endif %}
+    {{ evaluated_periods() }}
 ),
 person_rows as (
     -- (period, person, home priority, region) of every loaded row

@@ -22,38 +22,10 @@ firing_types as (
     having count(distinct payment_reference) >= 2
 ),
 qualifying as (
-    select p.*
+    select
+        p.*,
+        count(distinct (p.subsidy_type, p.payment_reference)) over (partition by p.period, p.person_id) as payments
     from payments as p
     join firing_types using (period, person_id, subsidy_type)
 ),
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by period, person_id order by region_code, source_file, source_row
-        ) as row_rank
-    from qualifying
-),
-evidence as (
-    select
-        period,
-        person_id,
-        count(distinct (subsidy_type, payment_reference)) as payments,
-        string_agg(source_ref, ';' order by source_file, source_row) as source_rows
-    from qualifying
-    group by period, person_id
-)
-select
-    r.period,
-    'V03' as rule_id,
-    r.person_id as subject_person_id,
-    r.name as subject_name,
-    null::varchar as household_id,
-    r.region_code,
-    e.payments::varchar as value,
-    '1' as threshold,
-    1::integer as persons_involved,
-    e.source_rows
-from ranked as r
-join evidence as e using (period, person_id)
-where r.row_rank = 1
+{{ person_findings('V03', 'qualifying', value='r.payments', threshold="'1'") }}

@@ -19,18 +19,13 @@ candidates as (
     cross join rule
     join {{ ref('int_standards_in_force') }} as s on s.period = h.period and s.county_code = h.county_code
     where h.has_active_row
+),
+firing as (
+    select
+        *,
+        cast(monthly_benefit as decimal(18, 2))::varchar as value,
+        cast(benefit_cap as decimal(18, 2))::varchar as threshold
+    from candidates
+    where monthly_benefit > benefit_cap + 0.01
 )
-select
-    period,
-    'V04' as rule_id,
-    subject_person_id,
-    subject_name,
-    household_id,
-    region_code,
-    cast(monthly_benefit as decimal(18, 2))::varchar as value,
-    cast(benefit_cap as decimal(18, 2))::varchar as threshold,
-    persons_involved::integer as persons_involved,
-    source_rows
-from candidates
-where monthly_benefit > benefit_cap + 0.01
-qualify row_number() over (partition by period, subject_person_id order by region_code, household_id) = 1
+{{ household_findings('V04', 'firing') }}

@@ -21,31 +21,6 @@ qualifying as (
         and not coalesce(t.has_care_agreement, false)
         and list_contains(rule.self_care_levels, t.self_care)
 ),
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by period, person_id order by region_code, source_file, source_row
-        ) as row_rank
-    from qualifying
-),
-evidence as (
-    select period, person_id, string_agg(source_ref, ';' order by source_file, source_row) as source_rows
-    from qualifying
-    group by period, person_id
-)
-select
-    r.period,
-    'W05' as rule_id,
-    r.person_id as subject_person_id,
-    r.name as subject_name,
-    null::varchar as household_id,
-    r.region_code,
-    case r.self_care when 'full' then '全自理' when 'partial' then '半失能' when 'none' then '全失能' end
-        as value,
-    null::varchar as threshold,
-    1::integer as persons_involved,
-    e.source_rows
-from ranked as r
-join evidence as e using (period, person_id)
-where r.row_rank = 1
+{{ person_findings('W05', 'qualifying',
+                   value="case r.self_care when 'full' then '全自理' when 'partial' then '半失能'
+                                           when 'none' then '全失能' end") }}

@@ -27,22 +27,13 @@ candidates as (
     join {{ ref('int_standards_in_force') }} as s on s.period = h.period and s.county_code = h.county_code
     left join {{ ref('int_regions') }} as r on r.region_code = h.region_code
 ),
-fired as (
-    select c.*
+firing as (
+    select
+        c.*,
+        cast(c.monthly_income_per_capita as decimal(18, 2))::varchar as value,
+        cast(c.standard as decimal(18, 2))::varchar as threshold
     from candidates as c
     left join covered_households as v on v.period = c.period and v.household_id = c.household_id
     where c.monthly_income_per_capita < c.standard and v.household_id is null
 )
-select
-    period,
-    'W08' as rule_id,
-    subject_person_id,
-    subject_name,
-    household_id,
-    region_code,
-    cast(monthly_income_per_capita as decimal(18, 2))::varchar as value,
-    cast(standard as decimal(18, 2))::varchar as threshold,
-    persons_involved::integer as persons_involved,
-    source_rows
-from fired
-qualify row_number() over (partition by period, subject_person_id order by region_code, household_id) = 1
+{{ household_findings('W08', 'firing') }}
