@@ -31,5 +31,7 @@ else:
         st.Page("pages/quality.py", title="数据质量", url_path="quality"),
         st.Page("pages/standards.py", title="标准与规则", url_path="standards"),
     ]
+    if viewer.can_unmask:  # the city admin reads the download log
+        pages.append(st.Page("pages/audit.py", title="下载日志", url_path="audit"))
     page = st.navigation(pages)
 page.run()

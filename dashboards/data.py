@@ -25,7 +25,7 @@ import polars as pl
 from pipelines import publish
 from pipelines.contract.tables import BOOL, ENUM, TABLES
 from pipelines.exports import ExportedList, read_list, write_list
-from pipelines.exports.audit import download_entry, record_download
+from pipelines.exports.audit import download_entry, read_downloads, record_download
 from pipelines.exports.export import EXPORT_TZ
 from pipelines.exports.labels import (
     FILE_STATUS_LABELS,
@@ -133,6 +133,26 @@ def download(locations: Locations, viewer, exported: ExportedList, fmt: str,
         masked=exported.masked, fmt=fmt, when=when,
     ))
     return buffer.getvalue()
+
+
+AUDIT_COLUMNS = {
+    "at": "时间", "user": "用户", "channel": "渠道", "list": "名单", "period": "统计期", "county": "县区",
+    "conditions": "条件", "rows": "行数", "masked": "脱敏", "format": "格式",
+}
+AUDIT_CHANNELS = {"dashboard": "看板", "cli": "命令行"}
+
+
+def audit_log(viewer, folder: Path | None = None) -> pl.DataFrame:
+    """The download log, newest first (one row per download: who, when, which list, conditions, rows,
+    masked or not). The city admin only. It holds no person's data, but who downloaded what is itself
+    sensitive: county officers and analysts do not read it."""
+    if not viewer.can_unmask:
+        raise AccessDenied("仅市级管理员可查看下载日志 only a city_admin may read the download log")
+    schema = {"at": pl.String, "user": pl.String, "channel": pl.String, "list": pl.String,
+              "period": pl.String, "county": pl.String, "conditions": pl.String, "rows": pl.Int64,
+              "masked": pl.Boolean, "format": pl.String}
+    entries = [{k: entry.get(k) for k in schema} for entry in read_downloads(folder)]
+    return pl.DataFrame(entries, schema=schema).sort("at", descending=True, maintain_order=True)
 
 
 def kpis(locations: Locations, viewer, periods: list[str] | None = None) -> pl.DataFrame:
