@@ -7,12 +7,13 @@ BIN := $(VENV)/bin
 DATA ?= data
 WAREHOUSE ?= warehouse
 
-.PHONY: help env demo test test-fast generate run status serve dagster clean
+.PHONY: help env demo test test-fast generate run status serve dagster bench clean
 
 help:
 	@echo "make demo    generate the demo dataset (if data/raw is empty), run the pipeline, serve the dashboards"
 	@echo "make test    create the environment and run the whole test suite"
 	@echo "make dagster start the Dagster UI (dagster dev) on port 3000"
+	@echo "make bench   time every stage against the DuckDB floor (demo, x1, x4, x16, incremental): docs/benchmarks.md"
 
 # uv itself comes from the registry into .tools/ when it is not on PATH.
 .tools/bin/uv:
@@ -64,6 +65,11 @@ test: env
 
 test-fast: env
 	$(BIN)/python -m pytest -q -m "not slow"
+
+# Datasets go to /tmp/safetynet-bench (generated once, reused, not timed); rewrites the generated section of
+# docs/benchmarks.md and docs/benchmarks.png. BENCH_ARGS passes options, e.g. BENCH_ARGS="--scales demo,x1".
+bench: env
+	$(BIN)/safetynet bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(WAREHOUSE) .pytest_cache

@@ -124,6 +124,49 @@ def serve(data: Path, warehouse: Path, port: int):
     os.execvpe(sys.executable, command, env)
 
 
+@main.command()
+@click.option("--scales", default="demo,x1,x4,x16,incremental", show_default=True,
+              help="cases, comma-separated: demo (1 month), x<N> (report-2021 at scale N, 1 month), "
+                   "incremental (a 13th month on 12, against a rebuild of 13)")
+@click.option("--repeat", type=int, default=3, show_default=True,
+              help="runs of each case up to ×1 (median reported); larger cases run once")
+@click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("/tmp/safetynet-bench"), show_default=True,
+              help="datasets (generated once, reused), warehouses, logs and results")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="markdown file whose generated section is rewritten [default: docs/benchmarks.md]")
+@click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="the chart (PNG) [default: beside --out, benchmarks.png]")
+@click.option("--incremental-scale", type=float, default=1.0, show_default=True,
+              help="monthly size of the incremental case, in multiples of ×1")
+@click.option("--from-results", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="measure nothing: render the report from an earlier results file")
+def bench(scales: str, repeat: int, work_dir: Path, out: Path | None, chart: Path | None,
+          incremental_scale: float, from_results: Path | None):
+    """基准测试 / time every stage of the pipeline per scale against the DuckDB floor."""
+    import json
+
+    from pipelines.bench.datasets import parse_cases
+    from pipelines.bench.harness import run_bench
+    from pipelines.bench.report import write_report
+    from pipelines.settings import REPO_ROOT
+
+    out = out or REPO_ROOT / "docs" / "benchmarks.md"
+    chart = chart or out.with_name("benchmarks.png")
+    if from_results:
+        results = json.loads(from_results.read_text(encoding="utf-8"))
+    else:
+        try:
+            cases = parse_cases(scales, incremental_scale)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
+        if repeat < 1:
+            raise click.UsageError("--repeat must be at least 1")
+        results = run_bench(cases, repeat, work_dir.resolve(), say=_progress)
+    write_report(results, out, chart)
+    click.echo(f"report: {out} (chart {chart})")
+
+
 @main.group()
 def users() -> None:
     """看板用户 / dashboard users and roles (config/users.toml, or the file in SAFETYNET_USERS)."""
