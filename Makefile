@@ -59,8 +59,20 @@ dagster: env
 	SAFETYNET_DATA=$(abspath $(DATA)) SAFETYNET_WAREHOUSE=$(abspath $(WAREHOUSE)) \
 		DAGSTER_HOME=$(abspath $(WAREHOUSE))/dagster_home $(BIN)/dagster dev -m pipelines.definitions
 
+# The browser test drives Debian's chromium with Playwright (Playwright's own browser download is not
+# reachable here); CJK fonts so the pages and screenshots show Chinese. Installed when missing (as root, or
+# through sudo).
+BROWSER_PACKAGES := chromium fonts-noto-cjk
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ -z "$$(ls /usr/share/fonts/opentype/noto/NotoSansCJK* 2>/dev/null)" ]; then \
+		echo "installing $(BROWSER_PACKAGES) (Debian) for the browser test"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES); \
+	fi
+
 # pytest exits 5 when it collects no test; that is a failure of the suite, not a pass, so it is not masked.
-test: env
+test: env browser
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 test-fast: env

@@ -1,7 +1,7 @@
 """SafetyNet dashboards (Streamlit): `safetynet serve` or `streamlit run dashboards/app.py`.
 
 Nobody sees anything before signing in; the list pages are offered only to roles that may read lists
-(the data layer refuses them to the others anyway).
+(the data layer refuses them to the others anyway), the download log to the city admin only.
 """
 
 import streamlit as st
@@ -13,25 +13,25 @@ st.set_page_config(page_title="SafetyNet 兜底监测", page_icon="🛡️", lay
 # error names the offending cell), and a row value may be a person's ID number or name.
 st.set_option("client.showErrorDetails", "type")
 
+# (url path, title, file, who is offered the page): the first is the default page.
+PAGES = (
+    ("overview", "总览", "views/overview.py", lambda v: True),
+    ("coverage", "覆盖分析", "views/coverage.py", lambda v: True),
+    ("warnings", "预警名单", "views/warnings.py", lambda v: v.can_see_lists),
+    ("verifications", "核查名单", "views/verifications.py", lambda v: v.can_see_lists),
+    ("quality", "数据质量", "views/quality.py", lambda v: True),
+    ("standards", "标准与规则", "views/standards.py", lambda v: True),
+    ("audit", "下载日志", "views/audit.py", lambda v: v.can_unmask),
+)
+
 viewer = current_viewer()
 if viewer is None:
-    page = st.navigation([st.Page(login_page, title="登录", url_path="login")])
+    # Every address shows the sign-in form, so a bookmarked page opens after signing in (when the role
+    # is offered it) instead of "page not found".
+    page = st.navigation([st.Page(login_page, title="登录", url_path=path, default=i == 0)
+                          for i, (path, *_) in enumerate(PAGES)], position="hidden")
 else:
     sidebar(viewer)
-    pages = [
-        st.Page("pages/overview.py", title="总览", url_path="overview", default=True),
-        st.Page("pages/coverage.py", title="覆盖分析", url_path="coverage"),
-    ]
-    if viewer.can_see_lists:
-        pages += [
-            st.Page("pages/warnings.py", title="预警名单", url_path="warnings"),
-            st.Page("pages/verifications.py", title="核查名单", url_path="verifications"),
-        ]
-    pages += [
-        st.Page("pages/quality.py", title="数据质量", url_path="quality"),
-        st.Page("pages/standards.py", title="标准与规则", url_path="standards"),
-    ]
-    if viewer.can_unmask:  # the city admin reads the download log
-        pages.append(st.Page("pages/audit.py", title="下载日志", url_path="audit"))
-    page = st.navigation(pages)
+    page = st.navigation([st.Page(file, title=title, url_path=path, default=i == 0)
+                          for i, (path, title, file, offered) in enumerate(PAGES) if offered(viewer)])
 page.run()

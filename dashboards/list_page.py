@@ -97,11 +97,13 @@ def render(kind: str) -> None:
     frame = exported.frame
 
     cols = st.columns(4)
-    township = cols[0].multiselect("乡镇街道", _options(frame, "乡镇街道"), key=f"{kind}_township")
+    township = cols[0].multiselect("乡镇街道", _options(frame, "乡镇街道"), key=f"{kind}_township",
+                                 placeholder=ALL)
     rule_names = dict(zip(frame["规则编号"].cast(pl.String).to_list(), frame["规则名称"].to_list()))
-    rules = cols[1].multiselect("规则", sorted(rule_names), key=f"{kind}_rule",
+    rules = cols[1].multiselect("规则", sorted(rule_names), key=f"{kind}_rule", placeholder=ALL,
                                 format_func=lambda r: f"{r} {rule_names.get(r) or ''}".strip())
-    severities = cols[2].multiselect("预警等级", list(SEVERITY_LABELS.values()), key=f"{kind}_severity")
+    severities = cols[2].multiselect("预警等级", list(SEVERITY_LABELS.values()), key=f"{kind}_severity",
+                                     placeholder=ALL)
     status = cols[3].selectbox("新增/持续", STATUS_OPTIONS, key=f"{kind}_status",
                                help="持续月数为 1 的为新增，大于 1 的为持续")
 

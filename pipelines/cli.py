@@ -120,7 +120,9 @@ def serve(data: Path, warehouse: Path, port: int):
     app = REPO_ROOT / "dashboards" / "app.py"
     click.echo(f"看板 dashboards: http://localhost:{port}  (demo users: README, 演示账号)", err=True)
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
-               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+               "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               # users see the app, not Streamlit's developer menu (rerun, deploy, settings)
+               "--client.toolbarMode", "viewer"]
     os.execvpe(sys.executable, command, env)
 
 

@@ -44,6 +44,8 @@ c2.metric("未脱敏下载", int((~shown["masked"].fill_null(True)).sum()))
 c3.metric("下载行数合计", int(shown["rows"].sum() or 0))
 
 table = shown.with_columns(
+    # 2026-11-20T09:30:00+08:00 → 2026-11-20 09:30:00 (the log's times are Beijing time)
+    pl.col("at").str.slice(0, 19).str.replace("T", " "),
     pl.col("list").replace_strict(TITLES, default=pl.col("list"), return_dtype=pl.String),
     pl.col("channel").replace_strict(data.AUDIT_CHANNELS, default=pl.col("channel"), return_dtype=pl.String),
     pl.col("county").fill_null("全部"),

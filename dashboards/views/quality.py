@@ -35,7 +35,8 @@ st.markdown(f"快照文件 snapshot: `{snap.file}` · 运行 run: `{snap.run_id}
 # --- 文件与行数 ---------------------------------------------------------------------------------------
 st.subheader("文件与行数")
 periods = sorted(files["period"].unique().to_list(), reverse=True)
-chosen = st.multiselect("统计期", periods, default=periods, key="quality_periods")
+chosen = st.multiselect("统计期", periods, default=periods, key="quality_periods",
+                        placeholder="选择统计期")
 shown = files.filter(pl.col("period").is_in(chosen)) if chosen else files
 totals = shown.select(
     pl.len().alias("files"),

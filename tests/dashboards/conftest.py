@@ -35,7 +35,7 @@ def run_app(app_warehouse, monkeypatch):
         if viewer is not None:
             at.session_state["viewer"] = viewer
         if page is not None:
-            at.switch_page(f"pages/{page}.py")
+            at.switch_page(f"views/{page}.py")
         return at.run()
 
     return _run
