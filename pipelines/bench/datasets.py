@@ -82,7 +82,7 @@ def parse_cases(text: str, incremental_scale: float = 1.0) -> list[Case]:
     return [case(k, incremental_scale) for k in keys]
 
 
-def ensure_dataset(dataset: Dataset, work_dir: Path, say=lambda _m: None) -> Path:
+def ensure_dataset(dataset: Dataset, work_dir: Path, say=lambda _m: None, env: dict | None = None) -> Path:
     """The dataset's folder under <work_dir>/data, generated unless already there with these parameters."""
     folder = Path(work_dir) / "data" / dataset.name
     marker = folder / MARKER
@@ -96,7 +96,7 @@ def ensure_dataset(dataset: Dataset, work_dir: Path, say=lambda _m: None) -> Pat
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w", encoding="utf-8") as out:
         subprocess.run([sys.executable, "-m", "pipelines.cli", "generate", "--out", str(folder),
-                        *dataset.generate_args()], stdout=out, stderr=subprocess.STDOUT, check=True)
+                        *dataset.generate_args()], stdout=out, stderr=subprocess.STDOUT, check=True, env=env)
     marker.write_text(json.dumps(wanted))
     return folder
 
