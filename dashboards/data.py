@@ -339,7 +339,28 @@ def rule_catalogue(locations: Locations, viewer) -> pl.DataFrame:
         from main_intermediate.int_rule_parameters order by kind desc, rule_id
     """)
     df = _labelled(df, "kind", KIND_LABELS, "kind_label")
-    return _labelled(df, "severity", SEVERITY_LABELS, "severity_label")
+    df = _labelled(df, "severity", SEVERITY_LABELS, "severity_label")
+    return df.with_columns(parameter=_rule_parameter_text())
+
+
+# The parameter each rule reads (rules.md, "Parameters"); the others have none.
+RULE_PARAMETER = {"W04": "within_days", "W05": "self_care_levels", "W07": "drop_ratio"}
+
+
+def _rule_parameter_text() -> pl.Expr:
+    """The parameter a rule uses, in force, in words: 认定后 30 天内, 生活自理能力：全失能, 收入降幅 ≥ 30%."""
+    labels = {stored: label for label, stored in TABLES["tekun"].column("self_care").values.items()}
+    levels = (pl.col("self_care_levels").str.split(",").list.eval(pl.element().replace(labels))
+              .list.join("、"))
+    by_rule = {
+        "within_days": pl.format("认定后 {} 天内", pl.col("within_days")),
+        "self_care_levels": pl.concat_str(pl.lit("生活自理能力："), levels),
+        "drop_ratio": pl.format("收入降幅 ≥ {}%", (pl.col("drop_ratio") * 100).round(1)),
+    }
+    expr = pl.lit(None, dtype=pl.String)
+    for rule_id, parameter in RULE_PARAMETER.items():
+        expr = pl.when(pl.col("rule_id") == rule_id).then(by_rule[parameter]).otherwise(expr)
+    return expr
 
 
 # --- 预警名单 / 核查名单 pages: filter options, new or persisting, a household's detail ------------------

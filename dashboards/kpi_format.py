@@ -1,8 +1,12 @@
-"""Formatting shared by the pages: KPI values (rates as percentages, null as "—"), severity colours."""
+"""Formatting shared by the pages: KPI values (rates as percentages, null as "—"), severity colours,
+times in Beijing time."""
 
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
+
+from pipelines.exports.export import EXPORT_TZ
 
 from pipelines.quality.marts import RATE_IDS as _RATE_IDS
 
@@ -62,3 +66,14 @@ def year_before(period: str) -> str:
     """"2026-10" -> "2025-10"."""
     year, month = period.split("-")
     return f"{int(year) - 1:04d}-{month}"
+
+
+def beijing_time(value: datetime | str | None) -> str:
+    """`2026-11-23 04:20` in Beijing time, the users' clock: an ISO string with its offset (publishing), or
+    a naive datetime in UTC (the warehouse's loaded_at)."""
+    if value is None:
+        return MISSING
+    when = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(EXPORT_TZ).strftime("%Y-%m-%d %H:%M")

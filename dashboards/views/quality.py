@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import data, session
+from dashboards.kpi_format import beijing_time
 
 viewer = session.require_viewer()
 session.require_snapshot()
@@ -26,10 +27,9 @@ st.caption("Data quality: ingestion, quarantine, data contracts, publishing · �
 # --- 发布与更新 ---------------------------------------------------------------------------------------
 st.subheader("已发布数据")
 c1, c2, c3 = st.columns(3)
-c1.metric("发布时间", snap.published_at)
+c1.metric("发布时间", beijing_time(snap.published_at), help="北京时间")
 c2.metric("统计期", f"{snap.periods[0]} – {snap.periods[-1]}" if snap.periods else "–")
-last = q["last_changed"]
-c3.metric("数据最近变更(入库时间)", str(last)[:19] if last is not None else "–")
+c3.metric("数据最近变更(入库时间)", beijing_time(q["last_changed"]), help="北京时间")
 st.markdown(f"快照文件 snapshot: `{snap.file}` · 运行 run: `{snap.run_id}`")
 
 # --- 文件与行数 ---------------------------------------------------------------------------------------

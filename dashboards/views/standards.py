@@ -57,11 +57,9 @@ catalogue = rules.select(
     pl.col("kind_label").alias("类型"),
     pl.col("severity_label").alias("等级"),
     pl.when(pl.col("enabled")).then(pl.lit("是")).otherwise(pl.lit("否")).alias("启用"),
-    # the rule's own parameters; none: –
-    pl.when(params.is_in(["", "{}", "null"]).not_()).then(params).otherwise(pl.lit("–")).alias("参数"),
-    pl.col("within_days").alias("时限(天)"),
-    pl.col("drop_ratio").alias("收入降幅阈值"),
-    pl.col("self_care_levels").alias("不能自理等级"),
+    pl.col("parameter").fill_null("–").alias("参数(生效值)"),
+    # what the dataset's rule settings (warning_rules seed) say; none: –
+    pl.when(params.is_in(["", "{}", "null"]).not_()).then(params).otherwise(pl.lit("–")).alias("规则设置"),
 )
 
 
@@ -74,4 +72,4 @@ c1, c2 = st.columns(2)
 c1.metric("规则数", catalogue.height)
 c2.metric("启用", int(rules["enabled"].sum()))
 st.dataframe(catalogue.to_pandas().style.map(_colour, subset=["等级"]), hide_index=True, width="stretch")
-st.caption("时限、收入降幅阈值与不能自理等级为规则的通用参数,参数列为各规则的专有参数。")
+st.caption("参数为规则生效的取值(未设置时取 rules.md 的默认值);规则设置为数据集的 warning_rules 配置原文。")

@@ -4,6 +4,10 @@ prints a person."""
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import duckdb
 import polars as pl
 import pytest
@@ -54,6 +58,10 @@ def test_quality_page_renders_with_the_snapshot_totals(run_app, app_warehouse, v
     assert _number(_metric(at, "重复行数")) == duplicate
     snap = current(app_warehouse)
     assert snap.file in _all_text(at)
+    # times in Beijing time, to the minute
+    published = datetime.fromisoformat(snap.published_at).astimezone(ZoneInfo("Asia/Shanghai"))
+    assert _metric(at, "发布时间") == published.strftime("%Y-%m-%d %H:%M")
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", _metric(at, "数据最近变更(入库时间)"))
     # the contracts' results are listed, and no table holds a raw value
     assert _number(_metric(at, "契约数")) > 0
     for frame in at.dataframe:
@@ -133,3 +141,18 @@ def test_rule_catalogue_lists_all_twelve_rules(run_app, app_warehouse, viewer):
     assert len(catalogue) == 12 and set(catalogue["编号"]) == expected
     assert set(catalogue["类型"]) <= {"预警", "核查"} and set(catalogue["等级"]) <= {"红", "橙", "黄"}
     assert set(catalogue["启用"]) <= {"是", "否"}
+
+
+def test_rule_catalogue_shows_each_rules_parameter_in_force(run_app, app_warehouse):
+    at = run_app(ANALYST, "standards")
+    catalogue = next(f.value for f in at.dataframe if "编号" in f.value.columns)
+    shown = dict(zip(catalogue["编号"], catalogue["参数(生效值)"]))
+    within, ratio, levels = _snapshot_rows(app_warehouse, """
+        select (select within_days from main_intermediate.int_rule_parameters where rule_id = 'W04'),
+               (select drop_ratio from main_intermediate.int_rule_parameters where rule_id = 'W07'),
+               (select self_care_levels from main_intermediate.int_rule_parameters where rule_id = 'W05')""")[0]
+    assert shown["W04"] == f"认定后 {within} 天内"
+    assert shown["W07"] == f"收入降幅 ≥ {round(float(ratio) * 100, 1)}%"
+    labels = {"none": "全失能", "partial": "半失能", "full": "全自理"}
+    assert shown["W05"] == "生活自理能力：" + "、".join(labels[level] for level in levels)
+    assert {r for r, v in shown.items() if v != "–"} == {"W04", "W05", "W07"}  # the others read none
