@@ -26,6 +26,10 @@ PAGES = (
 
 viewer = current_viewer()
 if viewer is None:
+    # The charts' library is imported while the sign-in form is shown (once per server), not on the
+    # first page after signing in.
+    import altair  # noqa: F401
+
     # Every address shows the sign-in form, so a bookmarked page opens after signing in (when the role
     # is offered it) instead of "page not found".
     page = st.navigation([st.Page(login_page, title="登录", url_path=path, default=i == 0)

@@ -118,7 +118,9 @@ def answered(page, act) -> float:
     start = time.perf_counter()
     act()
     page.wait_for_function(_RUN_ENDED_SINCE, arg=t0, timeout=WAIT_MS, polling=20)
-    return time.perf_counter() - start
+    elapsed = time.perf_counter() - start
+    settle(page)  # a second run (st.rerun) may follow: the next action starts from a quiet page
+    return elapsed
 
 
 def heading(page, text: str) -> None:
@@ -159,7 +161,8 @@ def choose(page, label: str, option: str | None = None, nth: int = 0) -> None:
     options = page.get_by_role("option")
     (options.nth(nth) if option is None else options.filter(has_text=re.compile(f"^{re.escape(option)}$"))
      ).first.click()
-    page.keyboard.press("Escape")  # a multiselect stays open after a choice
+    if widget.get_attribute("data-testid") == "stMultiSelect":
+        page.keyboard.press("Escape")  # a multiselect stays open after a choice
 
 
 def shown_rows(page) -> int:

@@ -17,6 +17,7 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
+from playwright.sync_api import expect
 
 from pipelines.exports.audit import read_downloads
 from pipelines.exports.labels import FINDING_HEADERS
@@ -160,8 +161,10 @@ def test_a_county_officer_downloads_their_masked_warning_list_and_it_is_logged(
     assert "下载日志" in b.nav_links(admin)
     b.open_page(admin, "下载日志")
     assert int(b.metric(admin, "下载次数")) == len(read_downloads(audit))
-    b.answered(admin, lambda: b.choose(admin, "用户", OFFICER[0]))
-    assert int(b.metric(admin, "下载次数")) == 2
+    b.choose(admin, "用户", OFFICER[0])
+    expect(admin.get_by_test_id("stMetric").filter(has=admin.get_by_text("下载次数", exact=True))
+           .get_by_test_id("stMetricValue")).to_have_text("2", timeout=b.WAIT_MS)
+    b.settle(admin)
     screenshot(admin, "20_admin_下载日志")
 
 
