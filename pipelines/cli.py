@@ -40,15 +40,18 @@ def main() -> None:
 @click.option("--months", type=int, default=None, help="统计期数 / number of monthly periods")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--dirty", type=float, default=None, help="脏数据比例 / share of rows with dirt (0–1)")
+@click.option("--reference/--no-reference", default=True, show_default=True,
+              help="write truth/findings.csv and kpis.csv by the reference evaluation (slow and memory-hungry "
+                   "at province scale; benchmarks do not need it)")
 def generate(out: Path, preset: str, city: str, scale: float, months: int | None, seed: int,
-             dirty: float | None):
+             dirty: float | None, reference: bool):
     """生成合成数据集 / write a synthetic dataset with its truth (all people invented)."""
     from pipelines.generate import generate as run_generate
 
     if preset == "report-2021" and city != "taian":
         raise click.UsageError("--preset report-2021 is 泰安市's published table: use --city taian")
     summary = run_generate(out, preset=preset, scale=scale, months=months, seed=seed, dirty=dirty,
-                           progress=_progress, city=city)
+                           progress=_progress, city=city, reference=reference)
     for key, value in summary.items():
         click.echo(f"{key}: {value}")
 

@@ -144,7 +144,7 @@ def test_cases_parse():
     cases = D.parse_cases("demo, x1,x0.5,x16,incremental", incremental_scale=0.1)
     assert [c.key for c in cases] == ["demo", "x1", "x0.5", "x16", "incremental"]
     assert [c.small for c in cases] == [True, True, True, False, False]
-    assert cases[3].dataset.generate_args() == ["--preset", "report-2021", "--scale", "16", "--seed", "0"]
+    assert cases[3].dataset.generate_args() == ["--preset", "report-2021", "--scale", "16", "--seed", "0", "--no-reference"]
     assert cases[4].dataset.months == 13 and cases[4].dataset.scale == pytest.approx(3.2)
     with pytest.raises(ValueError):
         D.parse_cases("x-1")
