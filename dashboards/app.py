@@ -21,7 +21,7 @@ PAGES = (
     ("verifications", "核查名单", "views/verifications.py", lambda v: v.can_see_lists),
     ("quality", "数据质量", "views/quality.py", lambda v: True),
     ("standards", "标准与规则", "views/standards.py", lambda v: True),
-    ("audit", "下载日志", "views/audit.py", lambda v: v.can_unmask),
+    ("audit", "下载日志", "views/audit.py", lambda v: v.can_read_download_log),
 )
 
 viewer = current_viewer()

@@ -69,6 +69,11 @@ class Viewer:
         return self.role == CITY_ADMIN
 
     @property
+    def can_read_download_log(self) -> bool:
+        """下载日志: the city admin only (who downloaded which county's list is itself sensitive)."""
+        return self.role == CITY_ADMIN
+
+    @property
     def display_name(self) -> str:
         """`officer_370902（县区经办人 · 370902）`, `admin（市级管理员）`."""
         label = ROLE_LABELS.get(self.role, self.role)

@@ -20,15 +20,13 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import re
 import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-ZIP_MAGIC = b"PK\x03\x04"
-OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_BINARY = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
+from pipelines.ingest.sniff import decode_text, sniff_format
+
 CSV_OPTIONS = ("header = false, all_varchar = true, delim = ',', quote = '\"', escape = '\"', "
                "strict_mode = false, skip = 0")
 
@@ -52,14 +50,11 @@ def _load_excel(con, table: str, data: bytes) -> None:
 
 
 def _load_csv(con, table: str, path: Path, data: bytes) -> None:
-    if _BINARY.search(data):
-        raise ValueError("binary content")
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = io.BytesIO(data.decode("gb18030").encode("utf-8"))
-        relation = con.read_csv(text, header=False, all_varchar=True, sep=",", quotechar='"', escapechar='"',
-                                strict_mode=False, skiprows=0)
+    # The pipeline's own decoding (binary content and undecodable text raise, and the file is skipped).
+    text, encoding = decode_text(data)
+    if encoding == "gb18030":
+        relation = con.read_csv(io.BytesIO(text.encode("utf-8")), header=False, all_varchar=True, sep=",",
+                                quotechar='"', escapechar='"', strict_mode=False, skiprows=0)
         con.register("gb18030_csv", relation)
         con.execute(f'create table "{table}" as select * from gb18030_csv').fetchall()
         con.unregister("gb18030_csv")
@@ -87,7 +82,7 @@ def load_floor(dataset: Path, db: Path, periods: list[str] | None = None) -> Flo
                 data = path.read_bytes()
                 if not data.strip():
                     raise ValueError("empty file")
-                if data.startswith(ZIP_MAGIC) or data.startswith(OLE2_MAGIC):
+                if sniff_format(data[:8]) in ("xlsx", "xls"):
                     _load_excel(con, table, data)
                 else:
                     _load_csv(con, table, path, data)

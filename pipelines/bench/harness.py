@@ -25,6 +25,18 @@ def bench_env(work_dir: Path) -> dict[str, str]:
     return env
 
 
+def floor_command(data: Path, db: Path, json_out: Path | None = None, periods: list[str] | None = None) -> list[str]:
+    command = [sys.executable, "-m", "pipelines.bench.floor", "--data", str(data), "--db", str(db)]
+    if json_out is not None:
+        command += ["--json", str(json_out)]
+    return command + (["--periods", *periods] if periods else [])
+
+
+def probe_command(data: Path, warehouse: Path, timings: Path) -> list[str]:
+    return [sys.executable, "-m", "pipelines.bench.probe", "--data", str(data), "--warehouse", str(warehouse),
+            "--timings", str(timings)]
+
+
 class Bench:
     def __init__(self, work_dir: Path, say=lambda _m: None):
         self.work_dir = Path(work_dir)
@@ -41,11 +53,7 @@ class Bench:
     def floor(self, data: Path, periods: list[str] | None, name: str) -> dict:
         db = self.work_dir / "floor.duckdb"
         out = self.work_dir / "floor.json"
-        command = [sys.executable, "-m", "pipelines.bench.floor", "--data", str(data), "--db", str(db),
-                   "--json", str(out)]
-        if periods:
-            command += ["--periods", *periods]
-        m = run_measured(command, log=self._log(f"floor-{name}"), env=self.env)
+        m = run_measured(floor_command(data, db, out, periods), log=self._log(f"floor-{name}"), env=self.env)
         if not m.ok:
             raise RuntimeError(f"the floor failed on {data} (log: {m.log})")
         loaded = json.loads(out.read_text())
@@ -62,9 +70,7 @@ class Bench:
             shutil.rmtree(warehouse, ignore_errors=True)
         timings_file = self.work_dir / "probe.json"
         timings_file.unlink(missing_ok=True)
-        command = [sys.executable, "-m", "pipelines.bench.probe", "--data", str(data), "--warehouse",
-                   str(warehouse), "--timings", str(timings_file)]
-        m = run_measured(command, log=self._log(f"run-{name}"), env=self.env)
+        m = run_measured(probe_command(data, warehouse, timings_file), log=self._log(f"run-{name}"), env=self.env)
         figures: dict = {"ok": m.ok, "seconds": m.seconds, "peak_rss": m.peak_rss, "log": m.log}
         if not timings_file.exists():
             self.say(f"  run {name}: FAILED before it ended (log: {m.log})")
@@ -95,9 +101,7 @@ class Bench:
         warehouse = self.work_dir / "warehouse" / "warm-up"
         shutil.rmtree(warehouse, ignore_errors=True)
         db = self.work_dir / "warm-up.duckdb"
-        for command in ([sys.executable, "-m", "pipelines.bench.floor", "--data", str(data), "--db", str(db)],
-                        [sys.executable, "-m", "pipelines.bench.probe", "--data", str(data), "--warehouse",
-                         str(warehouse), "--timings", str(self.work_dir / "warm-up.json")]):
+        for command in (floor_command(data, db), probe_command(data, warehouse, self.work_dir / "warm-up.json")):
             m = run_measured(command, log=self._log("warm-up"), env=self.env)
             if not m.ok:
                 raise RuntimeError(f"the warm-up run failed (log: {m.log})")

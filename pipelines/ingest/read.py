@@ -18,21 +18,15 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import io
-import re
 from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
 
 import polars as pl
 
-ZIP_MAGIC = b"PK\x03\x04"
-OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+from pipelines.ingest.sniff import Unreadable, decode_text, sniff_format
 
 csv.field_size_limit(10_000_000)
-
-
-class Unreadable(Exception):
-    """The file is corrupt, empty, or content of none of the three formats. The message holds no data."""
 
 
 @dataclass
@@ -45,14 +39,6 @@ class Sheet:
     def tag(self, i: int) -> str | None:
         name = f"t{i}"
         return name if name in self.frame.columns else None
-
-
-def sniff_format(head: bytes) -> str:
-    if head.startswith(ZIP_MAGIC):
-        return "xlsx"
-    if head.startswith(OLE2_MAGIC):
-        return "xls"
-    return "csv"
 
 
 def read_file(path: Path) -> Sheet:
@@ -153,29 +139,6 @@ def _read_workbook(data: bytes, fmt: str) -> Sheet:
 # ----------------------------------------------------------------------------------------------------
 # CSV
 # ----------------------------------------------------------------------------------------------------
-def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode CSV bytes: UTF-8 with BOM, UTF-8, else GB18030. Raises :class:`Unreadable`."""
-    # Control characters other than tab, CR, LF, VT, FF: binary content. In UTF-8 and GB18030 bytes
-    # below 0x20 only ever encode those ASCII characters, so the bytes can be checked directly.
-    if _CONTROL.search(data):
-        raise Unreadable("binary content")
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError:
-            raise Unreadable("undecodable text") from None
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise Unreadable("undecodable text") from None
-    return text, "gb18030"
-
-
-_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 def _read_csv(data: bytes) -> Sheet:

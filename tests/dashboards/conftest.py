@@ -1,13 +1,17 @@
-"""A real published warehouse for the app tests, and a helper to run a page as a signed-in viewer."""
+"""A real published warehouse for the app tests, a helper to run a page as a signed-in viewer, the pages
+the navigation offers, and rows of the published snapshot to compare the pages with."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboards.auth import Viewer
+from pipelines.publish import serving_path
 from pipelines.settings import Locations
 from tests.warehouse.conftest import build
 
@@ -39,3 +43,27 @@ def run_app(app_warehouse, monkeypatch):
         return at.run()
 
     return _run
+
+
+def snapshot_rows(locations: Locations, sql: str, params: list | None = None) -> list[tuple]:
+    """Rows of the snapshot in service, read-only: what the pages must show."""
+    con = duckdb.connect(str(serving_path(locations)), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def offered_pages(monkeypatch) -> list[str]:
+    """The url paths of the pages `st.navigation` is given in the app runs that follow (cleared by the
+    test between runs)."""
+    offered: list[str] = []
+    navigation = st.navigation
+
+    def recording(pages, *args, **kwargs):
+        offered.extend(p.url_path for p in pages)
+        return navigation(pages, *args, **kwargs)
+
+    monkeypatch.setattr(st, "navigation", recording)
+    return offered

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-import streamlit as st
 
 from dashboards import data
 from pipelines.exports.audit import download_entry, read_downloads, record_download
@@ -37,15 +36,8 @@ def test_only_the_city_admin_reads_the_log(logged):
             data.audit_log(viewer)
 
 
-def test_the_page_is_offered_to_the_city_admin_only(run_app, logged, monkeypatch):
-    offered: list[str] = []
-    navigation = st.navigation
-
-    def recording(pages, *args, **kwargs):
-        offered.extend(p.url_path for p in pages)
-        return navigation(pages, *args, **kwargs)
-
-    monkeypatch.setattr(st, "navigation", recording)
+def test_the_page_is_offered_to_the_city_admin_only(run_app, logged, offered_pages):
+    offered = offered_pages
     for viewer, expected in ((ADMIN, True), (OFFICER, False), (ANALYST, False)):
         offered.clear()
         at = run_app(viewer)

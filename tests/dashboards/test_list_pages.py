@@ -8,36 +8,25 @@ from __future__ import annotations
 
 import re
 
-import duckdb
 import pytest
-import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from dashboards import data
 from pipelines.exports.audit import read_downloads
-from pipelines.publish import serving_path
-from tests.dashboards.conftest import ADMIN, ANALYST, OFFICER
+from tests.dashboards.conftest import ADMIN, ANALYST, OFFICER, snapshot_rows
 
 KINDS = {"warnings": "warning", "verifications": "verification"}
 SEVERITY = {"red": "红", "orange": "橙", "yellow": "黄"}
 MASKED_ID = re.compile(r"^[0-9]{6}\*+[0-9Xx]{4}$|^\*+$")
 
 
-def _sql(locations, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(serving_path(locations)), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
-
 def _latest(locations) -> str:
-    return _sql(locations, "select max(period) from main_marts.fct_findings")[0][0]
+    return snapshot_rows(locations, "select max(period) from main_marts.fct_findings")[0][0]
 
 
 def _count(locations, kind: str, where: str = "", params: list | None = None) -> int:
     period = _latest(locations)
-    return _sql(locations, f"select count(*) from main_marts.fct_findings where period = ? and kind = ?{where}",
+    return snapshot_rows(locations, f"select count(*) from main_marts.fct_findings where period = ? and kind = ?{where}",
                 [period, KINDS[kind], *(params or [])])[0][0]
 
 
@@ -84,7 +73,7 @@ def test_the_city_admin_sees_every_county_and_filters(run_app, app_warehouse, ki
     assert _all_masked(at.dataframe[0].value["身份证号"])
 
     period = _latest(app_warehouse)
-    by_county = _sql(app_warehouse, """
+    by_county = snapshot_rows(app_warehouse, """
         select substr(region_code, 1, 6), count(*) from main_marts.fct_findings where period = ? and kind = ?
         group by 1 order by 2 desc, 1""", [period, KINDS[kind]])
     county = by_county[0][0]
@@ -94,7 +83,7 @@ def test_the_city_admin_sees_every_county_and_filters(run_app, app_warehouse, ki
     assert {str(c)[:6] for c in at.dataframe[0].value["行政区划代码"]} == {county}
     at.selectbox(key=f"{kind}_county").set_value("全部").run()
 
-    severity, n = _sql(app_warehouse, """
+    severity, n = snapshot_rows(app_warehouse, """
         select severity, count(*) from main_marts.fct_findings where period = ? and kind = ?
         group by 1 order by 2 desc, 1 limit 1""", [period, KINDS[kind]])[0]
     at.multiselect(key=f"{kind}_severity").set_value([SEVERITY[severity]]).run()
@@ -102,7 +91,7 @@ def test_the_city_admin_sees_every_county_and_filters(run_app, app_warehouse, ki
     assert _shown_rows(at) == n
     at.multiselect(key=f"{kind}_severity").set_value([]).run()
 
-    rule, n = _sql(app_warehouse, """
+    rule, n = snapshot_rows(app_warehouse, """
         select rule_id, count(*) from main_marts.fct_findings where period = ? and kind = ?
         group by 1 order by 2 desc, 1 limit 1""", [period, KINDS[kind]])[0]
     at.multiselect(key=f"{kind}_rule").set_value([rule]).run()
@@ -123,7 +112,7 @@ def test_the_city_admin_filters_by_township(run_app, app_warehouse):
     assert townships
     township = townships[0]
     period = _latest(app_warehouse)
-    expected = _sql(app_warehouse, """
+    expected = snapshot_rows(app_warehouse, """
         select count(*) from main_marts.fct_findings f join main_marts.dim_region r using (region_code)
         where f.period = ? and f.kind = 'warning' and r.township_name = ?""", [period, township])[0][0]
     at.multiselect(key="warnings_township").set_value([township]).run()
@@ -131,15 +120,8 @@ def test_the_city_admin_filters_by_township(run_app, app_warehouse):
     assert _shown_rows(at) == expected > 0
 
 
-def test_the_analyst_has_no_list_page_and_no_list(run_app, app_warehouse, monkeypatch):
-    offered: list[str] = []
-    navigation = st.navigation
-
-    def recording(pages, *args, **kwargs):
-        offered.extend(p.url_path for p in pages)
-        return navigation(pages, *args, **kwargs)
-
-    monkeypatch.setattr(st, "navigation", recording)
+def test_the_analyst_has_no_list_page_and_no_list(run_app, app_warehouse, offered_pages):
+    offered = offered_pages
     _ok(run_app(ANALYST))
     assert offered and not {"warnings", "verifications"} & set(offered)
     offered.clear()
@@ -154,7 +136,7 @@ def test_the_analyst_has_no_list_page_and_no_list(run_app, app_warehouse, monkey
             data.read_scoped_list(app_warehouse, ANALYST, kind)
         with pytest.raises(data.AccessDenied):
             data.list_filter_options(app_warehouse, ANALYST, kind)
-    warning_id = _sql(app_warehouse, "select warning_id from main_marts.fct_findings where period = ? limit 1",
+    warning_id = snapshot_rows(app_warehouse, "select warning_id from main_marts.fct_findings where period = ? limit 1",
                       [_latest(app_warehouse)])[0][0]
     with pytest.raises(data.AccessDenied):
         data.household_detail(app_warehouse, ANALYST, _latest(app_warehouse), warning_id)
@@ -172,7 +154,7 @@ def test_a_download_is_recorded_once_with_its_filters_and_only_when_made(run_app
     monkeypatch.setattr(DeltaGenerator, "download_button", capturing)
     at = run_app(ADMIN, "warnings")
     period = _latest(app_warehouse)
-    severity, n = _sql(app_warehouse, """
+    severity, n = snapshot_rows(app_warehouse, """
         select severity, count(*) from main_marts.fct_findings where period = ? and kind = 'warning'
         group by 1 order by 2 desc, 1 limit 1""", [period])[0]
     at.multiselect(key="warnings_severity").set_value([SEVERITY[severity]]).run()
@@ -197,12 +179,12 @@ def test_a_download_is_recorded_once_with_its_filters_and_only_when_made(run_app
 
 def test_the_household_detail_is_masked_and_of_the_household(run_app, app_warehouse):
     period = _latest(app_warehouse)
-    found = _sql(app_warehouse, """
+    found = snapshot_rows(app_warehouse, """
         select warning_id, household_id from main_marts.fct_findings
         where period = ? and kind = 'warning' and substr(region_code, 1, 6) = ? and household_id is not null
         order by warning_id limit 1""", [period, OFFICER.county])
     if not found:
-        found = _sql(app_warehouse, """
+        found = snapshot_rows(app_warehouse, """
             select warning_id, household_id from main_marts.fct_findings
             where period = ? and kind = 'warning' and substr(region_code, 1, 6) = ? order by warning_id limit 1
         """, [period, OFFICER.county])
@@ -249,7 +231,7 @@ def test_the_household_detail_is_masked_and_of_the_household(run_app, app_wareho
 
 def test_the_household_detail_of_another_county_is_refused_to_an_officer(app_warehouse):
     period = _latest(app_warehouse)
-    other = _sql(app_warehouse, """
+    other = snapshot_rows(app_warehouse, """
         select warning_id from main_marts.fct_findings where period = ? and substr(region_code, 1, 6) <> ?
         order by warning_id limit 1""", [period, OFFICER.county])[0][0]
     with pytest.raises(data.AccessDenied):

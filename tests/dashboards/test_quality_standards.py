@@ -8,23 +8,14 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import duckdb
 import polars as pl
 import pytest
 
 from dashboards import data
-from pipelines.publish import current, serving_path
-from tests.dashboards.conftest import ADMIN, ANALYST, OFFICER
+from pipelines.publish import current
+from tests.dashboards.conftest import ADMIN, ANALYST, OFFICER, snapshot_rows
 
 ROLES = [ADMIN, ANALYST, OFFICER]
-
-
-def _snapshot_rows(locations, sql, params=None):
-    con = duckdb.connect(str(serving_path(locations)), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def _metric(at, label):
@@ -47,7 +38,7 @@ def test_quality_page_renders_with_the_snapshot_totals(run_app, app_warehouse, v
     at = run_app(viewer, "quality")
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "数据质量"
-    files, rejected, read, loaded, quarantined, duplicate = _snapshot_rows(app_warehouse, """
+    files, rejected, read, loaded, quarantined, duplicate = snapshot_rows(app_warehouse, """
         select count(*), count(*) filter (where status = 'rejected'), sum(rows_read), sum(rows_loaded),
                sum(rows_quarantined), sum(rows_duplicate) from raw.files""")[0]
     assert _number(_metric(at, "文件数")) == files
@@ -73,7 +64,7 @@ def test_period_filter_narrows_the_file_totals(run_app, app_warehouse):
     period = sorted(at.multiselect(key="quality_periods").options)[0]
     at.multiselect(key="quality_periods").set_value([period]).run()
     assert not at.exception
-    files, read = _snapshot_rows(app_warehouse, "select count(*), sum(rows_read) from raw.files where period = ?",
+    files, read = snapshot_rows(app_warehouse, "select count(*), sum(rows_read) from raw.files where period = ?",
                                  [period])[0]
     assert _number(_metric(at, "文件数")) == files
     assert _number(_metric(at, "读取行数")) == read
@@ -81,7 +72,7 @@ def test_period_filter_narrows_the_file_totals(run_app, app_warehouse):
 
 def test_quarantine_counts_scoped_to_the_officer_county(app_warehouse):
     everyone = data.quarantine_counts(app_warehouse, ADMIN)
-    total = _snapshot_rows(app_warehouse, "select count(*) from raw.quarantine")[0][0]
+    total = snapshot_rows(app_warehouse, "select count(*) from raw.quarantine")[0][0]
     assert everyone["rows"].sum() == total
     assert data.quarantine_counts(app_warehouse, ANALYST)["rows"].sum() == total
     mine = data.quarantine_counts(app_warehouse, OFFICER)
@@ -117,7 +108,7 @@ def test_standards_table_equals_the_mart_for_the_period(run_app, app_warehouse):
         at.selectbox(key="standards_period").set_value(period).run()
         assert not at.exception
         shown = _standards_table(at)
-        expected = _snapshot_rows(app_warehouse, """
+        expected = snapshot_rows(app_warehouse, """
             select substr(county_code, 1, 6), cast(dibao_urban as double), cast(dibao_rural as double),
                    cast(tekun_basic as double)
             from main_intermediate.int_standards_in_force where period = ? order by county_code""", [period])
@@ -137,7 +128,7 @@ def test_officer_sees_the_standards_of_their_county(run_app):
 def test_rule_catalogue_lists_all_twelve_rules(run_app, app_warehouse, viewer):
     at = run_app(viewer, "standards")
     catalogue = next(f.value for f in at.dataframe if "编号" in f.value.columns)
-    expected = {r[0] for r in _snapshot_rows(app_warehouse, "select rule_id from main_intermediate.int_rule_parameters")}
+    expected = {r[0] for r in snapshot_rows(app_warehouse, "select rule_id from main_intermediate.int_rule_parameters")}
     assert len(catalogue) == 12 and set(catalogue["编号"]) == expected
     assert set(catalogue["类型"]) <= {"预警", "核查"} and set(catalogue["等级"]) <= {"红", "橙", "黄"}
     assert set(catalogue["启用"]) <= {"是", "否"}
@@ -147,7 +138,7 @@ def test_rule_catalogue_shows_each_rules_parameter_in_force(run_app, app_warehou
     at = run_app(ANALYST, "standards")
     catalogue = next(f.value for f in at.dataframe if "编号" in f.value.columns)
     shown = dict(zip(catalogue["编号"], catalogue["参数(生效值)"]))
-    within, ratio, levels = _snapshot_rows(app_warehouse, """
+    within, ratio, levels = snapshot_rows(app_warehouse, """
         select (select within_days from main_intermediate.int_rule_parameters where rule_id = 'W04'),
                (select drop_ratio from main_intermediate.int_rule_parameters where rule_id = 'W07'),
                (select self_care_levels from main_intermediate.int_rule_parameters where rule_id = 'W05')""")[0]
