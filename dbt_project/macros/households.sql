@@ -7,7 +7,7 @@
 #}
 {% macro households(member_model, household_columns) %}
 with members as (
-    select * from {{ ref(member_model) }}
+    select * from {{ ref(member_model) }} where {{ in_recomputed_periods() }}
 ),
 summary as (
     select

@@ -21,12 +21,51 @@
 
 
 {#
-  The pre-hook of the marts that are incremental by period (fct_findings, fct_kpis, fct_membership):
+  The condition that keeps the rows of the periods a build recomputes, for the model being built:
+  `<column> >= from_period` when from_period is set, except in an incremental model whose table does not
+  exist yet or is fully refreshed (it is built whole); `true` otherwise. Put it on every read of a
+  period's own rows, where the scan can use it; never on the reads of earlier periods a rule looks back to.
+#}
+{% macro in_recomputed_periods(column='period') -%}
+    {%- set start = from_period() -%}
+    {%- if start and (config.get('materialized') != 'incremental' or is_incremental()) -%}
+        {{ column }} >= '{{ start }}'
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
+  The pre-hook of the models that are incremental by period (fct_findings, fct_kpis, fct_membership and
+  the monthly intermediate models, models/intermediate/monthly/):
   on an incremental run, delete the periods that are computed again, those >= from_period, or every
   row when from_period is not given. A full refresh recreates the table instead.
 #}
 {% macro delete_recomputed_periods() -%}
     {%- if is_incremental() -%}
     delete from {{ this }}{% if from_period() %} where period >= '{{ from_period() }}'{% endif %}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
+  dbt wraps the model of every generic test in get_where_subquery (its `where` config). Overridden so
+  that the tests of a model incremental by period check only the periods this build recomputed, those
+  >= from_period: the earlier periods were checked when they were built and are not rewritten.
+#}
+{% macro get_where_subquery(relation) -%}
+    {%- set conditions = [] -%}
+    {%- if config.get('where') -%}
+        {%- do conditions.append('(' ~ config.get('where') ~ ')') -%}
+    {%- endif -%}
+    {%- set tested = graph.nodes.get(model.attached_node) if execute and model.attached_node else none -%}
+    {%- if from_period() and tested and tested.config.materialized == 'incremental' -%}
+        {%- do conditions.append("period >= '" ~ from_period() ~ "'") -%}
+    {%- endif -%}
+    {%- if conditions -%}
+        {%- do return('(select * from ' ~ relation ~ ' where ' ~ (conditions | join(' and ')) ~ ') dbt_subquery') -%}
+    {%- else -%}
+        {%- do return(relation) -%}
     {%- endif -%}
 {%- endmacro %}

@@ -28,20 +28,27 @@ person_rows as (
     select period, person_id, case when status = 'active' and is_covered then 1 else 8 end as priority,
            region_code
     from {{ ref('stg_civil_affairs__dibao') }}
+    where {{ in_recomputed_periods() }}
     union all
     select period, person_id, case when status = 'active' then 2 else 8 end, region_code
     from {{ ref('stg_civil_affairs__tekun') }}
+    where {{ in_recomputed_periods() }}
     union all
     select period, person_id, 3, region_code from {{ ref('stg_rural_revitalisation__monitoring') }}
+    where {{ in_recomputed_periods() }}
     union all
     select period, person_id, 4, region_code from {{ ref('stg_civil_affairs__near_dibao') }}
+    where {{ in_recomputed_periods() }}
     union all
     select period, person_id, case when card_status = 'valid' then 5 else 8 end, region_code
     from {{ ref('stg_disability_federation__disability_cards') }}
+    where {{ in_recomputed_periods() }}
     union all
     select period, person_id, 6, region_code from {{ ref('stg_disability_federation__disability_subsidies') }}
+    where {{ in_recomputed_periods() }}
     union all
     select period, person_id, 7, region_code from {{ ref('stg_civil_affairs__temporary_assistance') }}
+    where {{ in_recomputed_periods() }}
 ),
 persons as (
     select
@@ -62,28 +69,32 @@ dibao as (
         bool_or(status = 'active') as in_dibao_members,
         min(household_id) filter (where status = 'active') as dibao_household_id
     from {{ ref('stg_civil_affairs__dibao') }}
+    where {{ in_recomputed_periods() }}
     group by period, person_id
 ),
 tekun as (
     select period, person_id, bool_or(status = 'active') as in_tekun_active
     from {{ ref('stg_civil_affairs__tekun') }}
+    where {{ in_recomputed_periods() }}
     group by period, person_id
 ),
 monitoring as (
     select period, person_id, min(household_id) as monitoring_household_id,
            bool_or(not risk_eliminated) as has_uneliminated_risk
     from {{ ref('stg_rural_revitalisation__monitoring') }}
+    where {{ in_recomputed_periods() }}
     group by period, person_id
 ),
 near_dibao as (
     select period, person_id, min(household_id) as near_dibao_household_id
     from {{ ref('stg_civil_affairs__near_dibao') }}
+    where {{ in_recomputed_periods() }}
     group by period, person_id
 ),
 cards as (
     select period, person_id, min(disability_grade) as disability_grade
     from {{ ref('stg_disability_federation__disability_cards') }}
-    where card_status = 'valid'
+    where {{ in_recomputed_periods() }} and card_status = 'valid'
     group by period, person_id
 ),
 subsidies as (
@@ -95,11 +106,13 @@ subsidies as (
         sum(amount) filter (where subsidy_type = 'living_subsidy') as living_subsidy_amount,
         sum(amount) filter (where subsidy_type = 'nursing_subsidy') as nursing_subsidy_amount
     from {{ ref('stg_disability_federation__disability_subsidies') }}
+    where {{ in_recomputed_periods() }}
     group by period, person_id
 ),
 assistance as (
     select period, person_id, sum(amount) as temporary_assistance_amount
     from {{ ref('stg_civil_affairs__temporary_assistance') }}
+    where {{ in_recomputed_periods() }}
     group by period, person_id
 )
 select

@@ -3,7 +3,7 @@
 -- is the person's dibao row of P (状态 = 在保, 是否保障对象 = 是) with the smallest region code, then reading
 -- order; its evidence adds the person's active tekun rows of P. No value or threshold. Complete periods only.
 with periods as (
-    select period from {{ ref('int_periods') }} where is_complete
+    {{ evaluated_periods() }}
 ),
 qualifying as (
     select d.*

@@ -4,7 +4,7 @@
 -- row is the person's dibao(P) row with the smallest region code, then reading order; evidence: all the
 -- person's dibao(P) rows. Complete periods only.
 with periods as (
-    select period from {{ ref('int_periods') }} where is_complete
+    {{ evaluated_periods() }}
 ),
 dibao as (
     select

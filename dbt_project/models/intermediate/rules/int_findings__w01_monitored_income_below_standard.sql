@@ -4,7 +4,7 @@
 -- annual < 12 × standard), and no member in covered(P). Household columns and region: the subject's row.
 -- A county with no standard in force fires nothing. Complete periods only.
 with periods as (
-    select period from {{ ref('int_periods') }} where is_complete
+    {{ evaluated_periods() }}
 ),
 households as (
     select h.*

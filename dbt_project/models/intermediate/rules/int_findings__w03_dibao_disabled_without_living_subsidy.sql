@@ -4,7 +4,7 @@
 -- per person: the qualifying card row with the smallest region code, then reading order, gives the
 -- region and the value (the grade). Complete periods only.
 with periods as (
-    select period from {{ ref('int_periods') }} where is_complete
+    {{ evaluated_periods() }}
 ),
 living_paid as (
     select distinct period, person_id

@@ -8,7 +8,7 @@ with parameters as (
     select within_days from {{ ref('int_rule_parameters') }} where rule_id = 'W04'
 ),
 periods as (
-    select period, period_end, previous_period from {{ ref('int_periods') }} where is_complete
+    {{ evaluated_periods() }}
 ),
 candidates as (
     select

@@ -18,6 +18,7 @@ counted as (
     from {{ ref('int_kpi_counted') }} as c
     cross join levels as l
     cross join city
+    where {{ in_recomputed_periods('c.period') }}
 ),
 paid as (
     select
@@ -32,6 +33,7 @@ paid as (
     from {{ ref('int_kpi_paid') }} as p
     cross join levels as l
     cross join city
+    where {{ in_recomputed_periods('p.period') }}
 )
 select period, region_code, measure, cast(count(distinct key) as double) as value
 from counted

@@ -11,6 +11,7 @@ states as (
         bool_or(status = 'active') as has_active_row,
         bool_or(status = 'active' and is_covered) as has_active_covered_member
     from {{ ref('stg_civil_affairs__dibao') }}
+    where {{ in_recomputed_periods() }}
     group by period, household_id
 )
 select households.*, states.has_active_row, states.has_active_covered_member

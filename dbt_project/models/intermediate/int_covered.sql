@@ -1,4 +1,0 @@
--- covered(P) = dibao_active(P) ∪ tekun_active(P) (rules.md).
-select period, person_id from {{ ref('int_dibao_active') }}
-union
-select period, person_id from {{ ref('int_tekun_active') }}
