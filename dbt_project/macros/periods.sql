@@ -51,8 +51,10 @@
 
 {#
   dbt wraps the model of every generic test in get_where_subquery (its `where` config). Overridden so
-  that the tests of a model incremental by period check only the periods this build recomputed, those
-  >= from_period: the earlier periods were checked when they were built and are not rewritten.
+  that the tests of a model whose earlier periods this build does not rewrite check only the periods
+  >= from_period: an incremental model (the earlier periods were tested when built), and a staging model
+  (a view over raw, whose rows of a period change only when the period is ingested again, and that marks
+  the build to start from it).
 #}
 {% macro get_where_subquery(relation) -%}
     {%- set conditions = [] -%}
@@ -60,7 +62,8 @@
         {%- do conditions.append('(' ~ config.get('where') ~ ')') -%}
     {%- endif -%}
     {%- set tested = graph.nodes.get(model.attached_node) if execute and model.attached_node else none -%}
-    {%- if from_period() and tested and tested.config.materialized == 'incremental' -%}
+    {%- if from_period() and tested and 'period' in tested.columns
+          and (tested.config.materialized == 'incremental' or tested.fqn[1] == 'staging') -%}
         {%- do conditions.append("period >= '" ~ from_period() ~ "'") -%}
     {%- endif -%}
     {%- if conditions -%}

@@ -24,6 +24,7 @@ from pipelines.contract import TABLES, Table
 from pipelines.ingest.discover import discover
 from pipelines.ingest.load import ingest_table_period
 from pipelines.quality import RAW_CHECKS, check_raw
+from pipelines.quality.gx import import_in_background
 from pipelines.runs import (
     fingerprint,
     ingested_fingerprints,
@@ -55,6 +56,7 @@ def _raw_asset(table: Table) -> dg.AssetsDefinition:
     def _asset(
         context: dg.AssetExecutionContext, config: IngestConfig, warehouse: Warehouse
     ) -> dg.MaterializeResult:
+        import_in_background()
         dataset = warehouse.locations.data
         discovery = discover(dataset)
         totals: Counter = Counter()

@@ -44,6 +44,19 @@ def indexed(result_format: str, index_columns: list[str]) -> dict:
             "return_unexpected_index_query": False}
 
 
+def import_in_background() -> None:
+    """Start importing Great Expectations in a thread (once per process): its ~6 s of Python imports
+    then overlap the reading of the files, mostly outside Python, that comes before the contracts."""
+    global _IMPORTING
+    with LOCK:
+        if _IMPORTING is None:
+            _IMPORTING = threading.Thread(target=gx_module, name="import-great-expectations", daemon=True)
+            _IMPORTING.start()
+
+
+_IMPORTING: threading.Thread | None = None
+
+
 def gx_module():
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
