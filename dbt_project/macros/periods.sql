@@ -44,7 +44,7 @@
 #}
 {% macro delete_recomputed_periods() -%}
     {%- if is_incremental() -%}
-    delete from {{ this }}{% if from_period() %} where period >= '{{ from_period() }}'{% endif %}
+    delete from {{ this }} where {{ in_recomputed_periods() }}
     {%- endif -%}
 {%- endmacro %}
 

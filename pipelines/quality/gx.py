@@ -9,6 +9,7 @@ made from code and written with add_or_update on every run: the stored JSON is a
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -44,17 +45,11 @@ def indexed(result_format: str, index_columns: list[str]) -> dict:
             "return_unexpected_index_query": False}
 
 
+@functools.cache
 def import_in_background() -> None:
     """Start importing Great Expectations in a thread (once per process): its ~6 s of Python imports
     then overlap the reading of the files, mostly outside Python, that comes before the contracts."""
-    global _IMPORTING
-    with LOCK:
-        if _IMPORTING is None:
-            _IMPORTING = threading.Thread(target=gx_module, name="import-great-expectations", daemon=True)
-            _IMPORTING.start()
-
-
-_IMPORTING: threading.Thread | None = None
+    threading.Thread(target=gx_module, name="import-great-expectations", daemon=True).start()
 
 
 def gx_module():

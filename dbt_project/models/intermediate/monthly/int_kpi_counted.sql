@@ -2,7 +2,8 @@
 -- household number for K01_households, a warning_id for K08), the region that of the village of the
 -- row the key comes from (domain.md, "KPIs"; docs/decisions.md, "Reference evaluation"). Counts are
 -- then of distinct keys per region (int_kpi_region_values), so a person on the rolls of two counties
--- counts in each and once in the city. Every period on file is here (incremental by period); fct_kpis keeps complete ones.
+-- counts in each and once in the city. Every period on file is here (incremental by period); fct_kpis
+-- keeps complete ones.
 with dibao as (
     select d.period, d.region_code, d.person_id, h.dibao_category
     from {{ ref('stg_civil_affairs__dibao') }} as d

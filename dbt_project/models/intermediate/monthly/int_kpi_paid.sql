@@ -1,6 +1,7 @@
 -- What the KPIs sum, one row per (period, row region, measure, source row) with its amount in yuan
 -- (exact decimals): K06's subsidy amounts and K07's parts (domain.md, "KPIs"; docs/decisions.md,
--- "Reference evaluation"). Every period on file is here (incremental by period); fct_kpis keeps complete ones.
+-- "Reference evaluation"). Every period on file is here (incremental by period); fct_kpis keeps
+-- complete ones.
 -- K07: 月保障金 of each dibao household with a member in dibao_active, once, from the head's row and at
 -- its region; basic living + care fee of every active tekun row; every temporary assistance payment and
 -- every subsidy payment of P (rows with duplicated references included).

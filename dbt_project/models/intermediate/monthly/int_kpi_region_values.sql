@@ -1,39 +1,31 @@
 -- The KPI measures per period and KPI region: distinct keys of int_kpi_counted and sums of
 -- int_kpi_paid, each row counted in its village's township (first 9 digits), its county (first 6) and
 -- the city. Regions with nothing to count have no row here; fct_kpis gives them zero.
+{#- the KPI region of a row r at the level l #}
+{%- set region_at_level -%}
+    case l.level
+        when 'township' then substr(r.region_code, 1, 9) || '000'
+        when 'county' then substr(r.region_code, 1, 6) || '000000'
+        else city.city_code
+    end
+{%- endset %}
 with city as (
     select region_code as city_code from {{ ref('int_kpi_geography') }} where level = 'city'
 ),
 levels (level) as (values ('township'), ('county'), ('city')),
 counted as (
-    select
-        c.period,
-        case l.level
-            when 'township' then substr(c.region_code, 1, 9) || '000'
-            when 'county' then substr(c.region_code, 1, 6) || '000000'
-            else city.city_code
-        end as region_code,
-        c.measure,
-        c.key
-    from {{ ref('int_kpi_counted') }} as c
+    select r.period, {{ region_at_level }} as region_code, r.measure, r.key
+    from {{ ref('int_kpi_counted') }} as r
     cross join levels as l
     cross join city
-    where {{ in_recomputed_periods('c.period') }}
+    where {{ in_recomputed_periods('r.period') }}
 ),
 paid as (
-    select
-        p.period,
-        case l.level
-            when 'township' then substr(p.region_code, 1, 9) || '000'
-            when 'county' then substr(p.region_code, 1, 6) || '000000'
-            else city.city_code
-        end as region_code,
-        p.measure,
-        p.amount
-    from {{ ref('int_kpi_paid') }} as p
+    select r.period, {{ region_at_level }} as region_code, r.measure, r.amount
+    from {{ ref('int_kpi_paid') }} as r
     cross join levels as l
     cross join city
-    where {{ in_recomputed_periods('p.period') }}
+    where {{ in_recomputed_periods('r.period') }}
 )
 select period, region_code, measure, cast(count(distinct key) as double) as value
 from counted

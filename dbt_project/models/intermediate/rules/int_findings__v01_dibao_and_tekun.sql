@@ -1,4 +1,3 @@
-{{ config(materialized='table') }}
 -- V01 低保特困重复享受 (rules.md): a person in both dibao_active(P) and tekun_active(P). The finding's row (region)
 -- is the person's dibao row of P (状态 = 在保, 是否保障对象 = 是) with the smallest region code, then reading
 -- order; its evidence adds the person's active tekun rows of P. No value or threshold. Complete periods only.

@@ -1,4 +1,3 @@
-{{ config(materialized='table') }}
 -- V02 跨县区重复享受低保 (rules.md): a person in dibao(P) rows (状态 = 在保) under two or more different county
 -- codes (first 6 digits of the region code). Value: the number of counties; threshold: 1. The finding's
 -- row is the person's dibao(P) row with the smallest region code, then reading order; evidence: all the

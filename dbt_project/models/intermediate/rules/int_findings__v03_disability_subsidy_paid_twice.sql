@@ -1,4 +1,3 @@
-{{ config(materialized='table') }}
 -- V03 残疾人补贴重复发放 (rules.md): two or more payments of the same subsidy type to the person in P with
 -- different payment references (发放流水号). The qualifying rows are all of the person's payment rows of
 -- the firing type(s); the finding's row is the qualifying row with the smallest region code, then

@@ -1,4 +1,3 @@
-{{ config(materialized='table') }}
 -- V04 低保金超过补差上限 (rules.md): a dibao household of P with at least one row 状态 = 在保 whose 月保障金 >
 -- the dibao standard in force of its 保障类别 (城市低保 → urban, else rural) × 保障人口数 + 0.01, household
 -- columns from the head's (subject's) row. A county without a standard in force fires nothing.

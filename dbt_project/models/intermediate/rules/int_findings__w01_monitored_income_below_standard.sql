@@ -1,4 +1,3 @@
-{{ config(materialized='table') }}
 -- W01 监测户收入低于低保标准未纳入保障 (rules.md): a monitored household of P with 风险是否消除 = 否,
 -- annual_income_per_capita / 12 < the rural dibao standard in force for its county (compared exactly as
 -- annual < 12 × standard), and no member in covered(P). Household columns and region: the subject's row.

@@ -1,4 +1,3 @@
-{{ config(materialized='table') }}
 -- W02 重度残疾人未享护理补贴 (rules.md): a valid card (证件状态 = 有效) of grade 1 or 2 in the cards roster of
 -- P, and no nursing_subsidy payment to the person in P. One finding per person: the qualifying card row
 -- with the smallest region code, then reading order, gives the region and the value (the grade).

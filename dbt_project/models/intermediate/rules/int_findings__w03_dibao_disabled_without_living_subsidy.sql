@@ -1,4 +1,3 @@
-{{ config(materialized='table') }}
 -- W03 低保家庭残疾人未享生活补贴 (rules.md): a valid card (any grade) in the cards roster of P, the person in
 -- dibao_members(P), not in tekun_active(P), and no living_subsidy payment to the person in P. One finding
 -- per person: the qualifying card row with the smallest region code, then reading order, gives the

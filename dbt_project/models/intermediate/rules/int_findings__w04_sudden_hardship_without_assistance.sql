@@ -1,4 +1,3 @@
-{{ config(materialized='table') }}
 -- W04 突发严重困难户未获临时救助 (rules.md): a monitored household of P of type 突发严重困难户 with 风险是否消除 = 否,
 -- identified on d with d ≤ end(P) and end(P) − d ≤ within_days (int_rule_parameters; the 30th day
 -- counts), and no temporary assistance paid to any member (a loaded row of the household in P) on or

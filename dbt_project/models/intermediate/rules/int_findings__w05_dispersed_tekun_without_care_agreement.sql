@@ -1,4 +1,3 @@
-{{ config(materialized='table') }}
 -- W05 失能特困人员分散供养无照料协议 (rules.md): a person in tekun_active(P) on a tekun row of P with
 -- 状态 = 在供, 生活自理能力 in [self_care_levels], 供养方式 = 分散供养 and 照料服务协议 = 无.
 -- One finding per person and period; its row (region, value) is the person's qualifying row with the

@@ -1,4 +1,3 @@
-{{ config(materialized='table') }}
 -- W06 风险消除后再次返贫 (rules.md): a monitored household of P with 风险是否消除 = 否 whose most recent
 -- earlier record (the latest period before P, complete or not, in which the same 户编号 has a loaded row)
 -- had 风险是否消除 = 是 in that period's subject row. Value: that earlier period (YYYY-MM).

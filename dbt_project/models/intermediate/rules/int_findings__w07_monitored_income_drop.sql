@@ -1,4 +1,3 @@
-{{ config(materialized='table') }}
 -- W07 监测户收入骤降 (rules.md): a household in the monitoring rosters of both P and the calendar month
 -- P−1 (loaded, complete or not), income of P−1 > 0, and income of P ≤ (1 − drop_ratio) × income of P−1
 -- (exact decimals). Incomes are the subject rows' 人均纯收入. Value: income of P; threshold:

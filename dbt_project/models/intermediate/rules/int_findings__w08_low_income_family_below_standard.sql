@@ -1,4 +1,3 @@
-{{ config(materialized='table') }}
 -- W08 低收入家庭收入低于低保标准未纳入保障 (rules.md): a household in the near-dibao register of P (either
 -- 家庭类型) whose 家庭月人均收入 (subject row) < the dibao standard in force of its county — urban when the
 -- village of the subject row is urban in the regions seed, else rural — and no member in covered(P).
