@@ -7,11 +7,12 @@ BIN := $(VENV)/bin
 DATA ?= data
 WAREHOUSE ?= warehouse
 
-.PHONY: help env demo test test-fast generate run status serve dagster bench clean
+.PHONY: help env demo test test-fast lint format generate run status serve dagster bench clean
 
 help:
 	@echo "make demo    generate the demo dataset (if data/raw is empty), run the pipeline, serve the dashboards"
 	@echo "make test    create the environment and run the whole test suite"
+	@echo "make lint    ruff: lint and format check (make format rewrites)"
 	@echo "make dagster start the Dagster UI (dagster dev) on port 3000"
 	@echo "make bench   time every stage against the DuckDB floor (demo, x1, x4, x16, incremental): docs/benchmarks.md"
 
@@ -71,8 +72,17 @@ browser:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES); \
 	fi
 
+# Ruff (configured in pyproject.toml): lint and format check, a second or two; `make format` rewrites.
+lint: $(BIN)/safetynet
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/safetynet
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
 # pytest exits 5 when it collects no test; that is a failure of the suite, not a pass, so it is not masked.
-test: env browser
+test: lint env browser
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 test-fast: env

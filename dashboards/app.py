@@ -32,10 +32,17 @@ if viewer is None:
 
     # Every address shows the sign-in form, so a bookmarked page opens after signing in (when the role
     # is offered it) instead of "page not found".
-    page = st.navigation([st.Page(login_page, title="登录", url_path=path, default=i == 0)
-                          for i, (path, *_) in enumerate(PAGES)], position="hidden")
+    page = st.navigation(
+        [st.Page(login_page, title="登录", url_path=path, default=i == 0) for i, (path, *_) in enumerate(PAGES)],
+        position="hidden",
+    )
 else:
     sidebar(viewer)
-    page = st.navigation([st.Page(file, title=title, url_path=path, default=i == 0)
-                          for i, (path, title, file, offered) in enumerate(PAGES) if offered(viewer)])
+    page = st.navigation(
+        [
+            st.Page(file, title=title, url_path=path, default=i == 0)
+            for i, (path, title, file, offered) in enumerate(PAGES)
+            if offered(viewer)
+        ]
+    )
 page.run()

@@ -115,38 +115,44 @@ def check_user(user: str, role: str, county: str | None, where: str = "") -> Non
         raise UsersConfigError(f"{at}user {user!r}, key 'role': {role!r} is not one of {', '.join(ROLES)}")
     if role == COUNTY_OFFICER:
         if county is None:
-            raise UsersConfigError(f"{at}user {user!r}, key 'county': a county_officer needs the 6-digit "
-                                   "code of their county")
+            raise UsersConfigError(
+                f"{at}user {user!r}, key 'county': a county_officer needs the 6-digit code of their county"
+            )
         if not isinstance(county, str) or not COUNTY_RE.match(county) or county.endswith("00"):
-            raise UsersConfigError(f"{at}user {user!r}, key 'county': {county!r} is not a 6-digit county "
-                                   "code (a quoted string such as \"370902\", not a city's code ending in 00)")
+            raise UsersConfigError(
+                f"{at}user {user!r}, key 'county': {county!r} is not a 6-digit county "
+                'code (a quoted string such as "370902", not a city\'s code ending in 00)'
+            )
     elif county is not None:
-        raise UsersConfigError(f"{at}user {user!r}, key 'county': only a county_officer has a county "
-                               f"(this user is {role})")
+        raise UsersConfigError(
+            f"{at}user {user!r}, key 'county': only a county_officer has a county (this user is {role})"
+        )
 
 
 def _record(user: str, entry: object, where: str) -> UserRecord:
     if not isinstance(entry, dict):
-        raise UsersConfigError(f"{where}: user {user!r}: expected a table [users.{user}] with "
-                               f"{', '.join(USER_KEYS)}")
+        raise UsersConfigError(f"{where}: user {user!r}: expected a table [users.{user}] with {', '.join(USER_KEYS)}")
     for key in entry:
         if key not in USER_KEYS:
-            hint = (" (store a hash, never a password: use `safetynet users add`)"
-                    if "pass" in str(key).lower() else "")
-            raise UsersConfigError(f"{where}: user {user!r}, key {key!r}: unknown key; expected "
-                                   f"{', '.join(USER_KEYS)}{hint}")
+            hint = " (store a hash, never a password: use `safetynet users add`)" if "pass" in str(key).lower() else ""
+            raise UsersConfigError(
+                f"{where}: user {user!r}, key {key!r}: unknown key; expected {', '.join(USER_KEYS)}{hint}"
+            )
     if "role" not in entry:
         raise UsersConfigError(f"{where}: user {user!r}, key 'role': missing")
     check_user(user, entry["role"], entry.get("county"), where)
     digest = entry.get("password_hash")
     if digest is None:
-        raise UsersConfigError(f"{where}: user {user!r}, key 'password_hash': missing "
-                               "(set it with `safetynet users add`)")
+        raise UsersConfigError(
+            f"{where}: user {user!r}, key 'password_hash': missing (set it with `safetynet users add`)"
+        )
     # The value may be a password typed in by mistake: never repeat it.
     if not isinstance(digest, str) or not digest.startswith("$argon2"):
-        raise UsersConfigError(f"{where}: user {user!r}, key 'password_hash': not an argon2 hash "
-                               "(it must start with $argon2; never store a password, use "
-                               "`safetynet users add`)")
+        raise UsersConfigError(
+            f"{where}: user {user!r}, key 'password_hash': not an argon2 hash "
+            "(it must start with $argon2; never store a password, use "
+            "`safetynet users add`)"
+        )
     return UserRecord(user=user, role=entry["role"], county=entry.get("county"), password_hash=digest)
 
 
@@ -175,8 +181,9 @@ def load_users(path: Path | None = None) -> dict[str, UserRecord]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise UsersConfigError(f"{path}: no users file; create users with `safetynet users add NAME "
-                               f"--role ROLE` (or set {USERS_ENV})") from None
+        raise UsersConfigError(
+            f"{path}: no users file; create users with `safetynet users add NAME --role ROLE` (or set {USERS_ENV})"
+        ) from None
     return parse_users(text, str(path))
 
 
@@ -187,8 +194,7 @@ def _dummy_hash() -> str:
     return _DUMMY_HASH
 
 
-def authenticate(username: str, password: str,
-                 users: dict[str, UserRecord] | None = None) -> Viewer | None:
+def authenticate(username: str, password: str, users: dict[str, UserRecord] | None = None) -> Viewer | None:
     """The Viewer of a user whose password is right, else None.
 
     argon2 compares in constant time; an unknown user still pays one verification against a dummy hash
@@ -242,8 +248,7 @@ def _replace_block(text: str, user: str, entry: str) -> str | None:
     return "".join(lines[:start]) + entry + "".join(lines[end:])
 
 
-def add_user(user: str, role: str, county: str | None, password: str,
-             path: Path | None = None) -> bool:
+def add_user(user: str, role: str, county: str | None, password: str, path: Path | None = None) -> bool:
     """Append the user to the users file, or replace them when present. True when replaced.
 
     Comments and the other users are kept as they are; the result is validated before it replaces the
@@ -261,8 +266,9 @@ def add_user(user: str, role: str, county: str | None, password: str,
         if replaced:
             new_text = _replace_block(text, user, entry)
             if new_text is None:
-                raise UsersConfigError(f"{path}: user {user!r} is not written as a [users.{user}] table; "
-                                       "edit the file by hand")
+                raise UsersConfigError(
+                    f"{path}: user {user!r} is not written as a [users.{user}] table; edit the file by hand"
+                )
         else:
             new_text = text if not text or text.endswith("\n") else text + "\n"
             new_text += ("\n" if new_text.strip() else "") + entry

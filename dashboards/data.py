@@ -95,8 +95,14 @@ def list_county(viewer, kind: str, county: str | None) -> str | None:
     return county
 
 
-def read_scoped_list(locations: Locations, viewer, kind: str, period: str | None = None,
-                     county: str | None = None, unmasked: bool = False) -> ExportedList:
+def read_scoped_list(
+    locations: Locations,
+    viewer,
+    kind: str,
+    period: str | None = None,
+    county: str | None = None,
+    unmasked: bool = False,
+) -> ExportedList:
     """A list as exported, within the viewer's scope; masked unless the role allows and it is asked."""
     if unmasked and not viewer.can_unmask:
         raise AccessDenied("仅市级管理员可查看未脱敏名单 only a city_admin may read unmasked lists")
@@ -115,8 +121,9 @@ def filter_list(exported: ExportedList, filters: dict[str, object]) -> ExportedL
     return replace(exported, frame=frame)
 
 
-def download(locations: Locations, viewer, exported: ExportedList, fmt: str,
-             filters: dict[str, object] | None = None) -> bytes:
+def download(
+    locations: Locations, viewer, exported: ExportedList, fmt: str, filters: dict[str, object] | None = None
+) -> bytes:
     """The bytes of a list as shown (already scoped and filtered), recorded in the download log."""
     if exported.kind in LIST_KINDS:
         list_county(viewer, exported.kind, exported.county)  # the list must still be the viewer's
@@ -127,17 +134,34 @@ def download(locations: Locations, viewer, exported: ExportedList, fmt: str,
     rows = write_list(exported, fmt, buffer, user=viewer.user, when=when)
     conditions = exported.conditions()
     extra = ", ".join(f"{k}={v}" for k, v in (filters or {}).items() if v not in (None, "", [], ()))
-    record_download(download_entry(
-        user=viewer.user, channel="dashboard", kind=exported.kind, period=exported.period,
-        county=exported.county, conditions=conditions + (f", {extra}" if extra else ""), rows=rows,
-        masked=exported.masked, fmt=fmt, when=when,
-    ))
+    record_download(
+        download_entry(
+            user=viewer.user,
+            channel="dashboard",
+            kind=exported.kind,
+            period=exported.period,
+            county=exported.county,
+            conditions=conditions + (f", {extra}" if extra else ""),
+            rows=rows,
+            masked=exported.masked,
+            fmt=fmt,
+            when=when,
+        )
+    )
     return buffer.getvalue()
 
 
 AUDIT_COLUMNS = {
-    "at": "时间", "user": "用户", "channel": "渠道", "list": "名单", "period": "统计期", "county": "县区",
-    "conditions": "条件", "rows": "行数", "masked": "脱敏", "format": "格式",
+    "at": "时间",
+    "user": "用户",
+    "channel": "渠道",
+    "list": "名单",
+    "period": "统计期",
+    "county": "县区",
+    "conditions": "条件",
+    "rows": "行数",
+    "masked": "脱敏",
+    "format": "格式",
 }
 AUDIT_CHANNELS = {"dashboard": "看板", "cli": "命令行"}
 
@@ -159,19 +183,25 @@ def kpis(locations: Locations, viewer, periods: list[str] | None = None) -> pl.D
     if periods:
         period_filter = f" and k.period in ({', '.join('?' * len(periods))})"
         params = params + list(periods)
-    return query(locations, f"""
+    return query(
+        locations,
+        f"""
         select k.period, k.region_code, r.name as region_name, k.level, r.parent_code, r.county_code,
                k.indicator_id, k.value
         from main_marts.fct_kpis k join main_marts.dim_region r using (region_code)
         where {scope}{period_filter}
         order by k.period, k.level, k.region_code, k.indicator_id
-    """, params)
+    """,
+        params,
+    )
 
 
 def finding_counts(locations: Locations, viewer) -> pl.DataFrame:
     """Findings counted by period, county, kind, severity and rule: aggregates every role may read."""
     scope, params = _region_scope(viewer)
-    return query(locations, f"""
+    return query(
+        locations,
+        f"""
         select f.period, r.region_code as county_code, r.name as county_name, f.kind, f.severity,
                f.rule_id, count(*) as findings,
                count(*) filter (where f.consecutive_periods = 1) as new_findings
@@ -179,7 +209,9 @@ def finding_counts(locations: Locations, viewer) -> pl.DataFrame:
         join main_marts.dim_region r on r.region_code = substr(f.region_code, 1, 6) || '000000'
         where {scope}
         group by all order by all
-    """, params)
+    """,
+        params,
+    )
 
 
 def data_docs(locations: Locations) -> Path | None:
@@ -232,18 +264,22 @@ FILE_COUNT_COLUMNS = ("rows_read", "rows_loaded", "rows_quarantined", "rows_dupl
 
 
 def _labelled(df: pl.DataFrame, column: str, labels: dict, into: str | None = None) -> pl.DataFrame:
-    return df.with_columns(pl.col(column).replace_strict(labels, default=pl.col(column), return_dtype=pl.String)
-                           .alias(into or column))
+    return df.with_columns(
+        pl.col(column).replace_strict(labels, default=pl.col(column), return_dtype=pl.String).alias(into or column)
+    )
 
 
 def file_stats(locations: Locations, viewer) -> pl.DataFrame:
     """One row per ingested file (raw.files): period, source, table, file, status, row counts, loaded_at;
     source, table and status with their Chinese labels in *_label columns."""
-    df = query(locations, f"""
+    df = query(
+        locations,
+        f"""
         select period, source, table_name, file, status, reason,
-               {', '.join(f'cast({c} as bigint) as {c}' for c in FILE_COUNT_COLUMNS)}, loaded_at
+               {", ".join(f"cast({c} as bigint) as {c}" for c in FILE_COUNT_COLUMNS)}, loaded_at
         from raw.files order by period, source, table_name, file
-    """)
+    """,
+    )
     df = _labelled(df, "source", SOURCE_LABELS, "source_label")
     df = _labelled(df, "table_name", TABLE_TITLES, "table_label")
     df = _labelled(df, "status", FILE_STATUS_LABELS, "status_label")
@@ -255,25 +291,30 @@ def quarantine_counts(locations: Locations, viewer) -> pl.DataFrame:
     the reason's Chinese label. No raw value leaves this function. County officer: their county only."""
     with connect(locations) as con:
         raw = _frame(con, "select period, source, table_name, reason, raw_row from raw.quarantine")
-        counties = con.execute(
-            "select region_code, name from main_marts.dim_region where level = 'county'").fetchall()
+        counties = con.execute("select region_code, name from main_marts.dim_region where level = 'county'").fetchall()
     # The same reading of a row's county as the quarantine export's --county (cached per snapshot).
     county = [c or UNKNOWN_COUNTY for c in quarantine_counties(raw["raw_row"].to_list(), counties)]
     df = raw.drop("raw_row").with_columns(county=pl.Series(county, dtype=pl.String))
     if viewer.role == "county_officer":
         df = df.filter(pl.col("county") == viewer.county)
-    df = (df.group_by(["period", "source", "table_name", "reason", "county"]).len("rows")
-          .with_columns(pl.col("rows").cast(pl.Int64))
-          .sort(["period", "source", "table_name", "reason", "county"]))
+    df = (
+        df.group_by(["period", "source", "table_name", "reason", "county"])
+        .len("rows")
+        .with_columns(pl.col("rows").cast(pl.Int64))
+        .sort(["period", "source", "table_name", "reason", "county"])
+    )
     return _labelled(df, "reason", QUARANTINE_REASON_LABELS, "reason_label")
 
 
 def quality_issue_counts(locations: Locations, viewer) -> pl.DataFrame:
     """raw.quality_issues counted by period, source, table and code, with the code's Chinese label."""
-    df = query(locations, """
+    df = query(
+        locations,
+        """
         select period, source, table_name, code, count(*) as issues
         from raw.quality_issues group by all order by all
-    """)
+    """,
+    )
     return _labelled(df, "code", QUALITY_CODE_LABELS, "code_label")
 
 
@@ -286,11 +327,29 @@ def contract_results(locations: Locations) -> pl.DataFrame:
     """The newest result of every data contract (suite, status, periods, evaluated / failed, page)."""
     from pipelines.quality import latest_results
 
-    rows = [{"suite": r.suite, "status": r.status, "success": r.success, "periods": r.periods,
-             "run_time": r.run_time, "evaluated": r.evaluated, "failed": r.failed, "page": str(r.page)}
-            for r in latest_results(locations)]
-    schema = {"suite": pl.String, "status": pl.String, "success": pl.Boolean, "periods": pl.String,
-              "run_time": pl.String, "evaluated": pl.Int64, "failed": pl.Int64, "page": pl.String}
+    rows = [
+        {
+            "suite": r.suite,
+            "status": r.status,
+            "success": r.success,
+            "periods": r.periods,
+            "run_time": r.run_time,
+            "evaluated": r.evaluated,
+            "failed": r.failed,
+            "page": str(r.page),
+        }
+        for r in latest_results(locations)
+    ]
+    schema = {
+        "suite": pl.String,
+        "status": pl.String,
+        "success": pl.Boolean,
+        "periods": pl.String,
+        "run_time": pl.String,
+        "evaluated": pl.Int64,
+        "failed": pl.Int64,
+        "page": pl.String,
+    }
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -317,7 +376,9 @@ def standards_in_force(locations: Locations, viewer, period: str | None = None) 
     scope, params = "true", []
     if viewer.role == "county_officer":
         scope, params = "s.county_code = ?", [viewer.county + "000000"]
-    return query(locations, f"""
+    return query(
+        locations,
+        f"""
         select s.period, s.county_code, r.name as county_name, s.effective_from, s.dibao_urban,
                s.dibao_rural, s.tekun_basic, s.near_dibao_multiplier, s.relapse_income_line
         from main_intermediate.int_standards_in_force s
@@ -325,16 +386,21 @@ def standards_in_force(locations: Locations, viewer, period: str | None = None) 
         where s.period = coalesce(?::varchar, (select max(period) from main_intermediate.int_standards_in_force))
           and {scope}
         order by s.county_code
-    """, [period] + params)
+    """,
+        [period] + params,
+    )
 
 
 def rule_catalogue(locations: Locations, viewer) -> pl.DataFrame:
     """The rule catalogue (int_rule_parameters) with Chinese kind and severity labels."""
-    df = query(locations, """
+    df = query(
+        locations,
+        """
         select rule_id, rule_name, kind, severity, enabled, params, within_days,
                cast(drop_ratio as double) as drop_ratio, array_to_string(self_care_levels, ',') as self_care_levels
         from main_intermediate.int_rule_parameters order by kind desc, rule_id
-    """)
+    """,
+    )
     df = _labelled(df, "kind", KIND_LABELS, "kind_label")
     df = _labelled(df, "severity", SEVERITY_LABELS, "severity_label")
     return df.with_columns(parameter=_rule_parameter_text())
@@ -347,8 +413,7 @@ RULE_PARAMETER = {"W04": "within_days", "W05": "self_care_levels", "W07": "drop_
 def _rule_parameter_text() -> pl.Expr:
     """The parameter a rule uses, in force, in words: 认定后 30 天内, 生活自理能力：全失能, 收入降幅 ≥ 30%."""
     labels = {stored: label for label, stored in TABLES["tekun"].column("self_care").values.items()}
-    levels = (pl.col("self_care_levels").str.split(",").list.eval(pl.element().replace(labels))
-              .list.join("、"))
+    levels = pl.col("self_care_levels").str.split(",").list.eval(pl.element().replace(labels)).list.join("、")
     by_rule = {
         "within_days": pl.format("认定后 {} 天内", pl.col("within_days")),
         "self_care_levels": pl.concat_str(pl.lit("生活自理能力："), levels),
@@ -366,13 +431,23 @@ LIST_STATUS_NEW = "新增"  # 持续月数 = 1
 LIST_STATUS_PERSISTING = "持续"  # 持续月数 > 1
 # Every department's person tables, in the order a household's detail shows them (staging views).
 HOUSEHOLD_DETAIL_TABLES = (
-    "dibao", "near_dibao", "monitoring", "tekun", "temporary_assistance", "disability_cards",
+    "dibao",
+    "near_dibao",
+    "monitoring",
+    "tekun",
+    "temporary_assistance",
+    "disability_cards",
     "disability_subsidies",
 )
 HOUSEHOLD_MEMBER_TABLES = tuple(n for n in HOUSEHOLD_DETAIL_TABLES if TABLES[n].household_key)  # household_id
-_HOUSEHOLD_EXTRA_HEADERS = {"period": "统计期", "county_code": "县区代码", "township_code": "乡镇街道代码",
-                            "source_ref": "来源(文件:行)", "region_code": "行政区划代码",
-                            "person_id": "身份证号"}
+_HOUSEHOLD_EXTRA_HEADERS = {
+    "period": "统计期",
+    "county_code": "县区代码",
+    "township_code": "乡镇街道代码",
+    "source_ref": "来源(文件:行)",
+    "region_code": "行政区划代码",
+    "person_id": "身份证号",
+}
 
 
 def list_filter_options(locations: Locations, viewer, kind: str) -> dict:
@@ -383,11 +458,14 @@ def list_filter_options(locations: Locations, viewer, kind: str) -> dict:
     where, params = "", []
     if county is not None:
         where, params = " and region_code = ?", [county + "000000"]
-    counties = query(locations, f"""
+    counties = query(
+        locations,
+        f"""
         select region_code, name from main_marts.dim_region where level = 'county'{where} order by region_code
-    """, params)
-    return {"periods": periods["period"].to_list(),
-            "counties": {code[:6]: name for code, name in counties.iter_rows()}}
+    """,
+        params,
+    )
+    return {"periods": periods["period"].to_list(), "counties": {code[:6]: name for code, name in counties.iter_rows()}}
 
 
 def filter_new_or_persisting(exported: ExportedList, status: str | None) -> ExportedList:
@@ -422,11 +500,13 @@ def _household_labelled(frame: pl.DataFrame, table) -> pl.DataFrame:
             for label, stored in column.values.items():
                 stored = stored[0] if isinstance(stored, tuple) else stored
                 mapping[str(stored)] = label
-            exprs.append(pl.col(column.name).cast(pl.String)
-                         .replace_strict(mapping, default=pl.col(column.name).cast(pl.String)))
+            exprs.append(
+                pl.col(column.name).cast(pl.String).replace_strict(mapping, default=pl.col(column.name).cast(pl.String))
+            )
         elif column.kind == BOOL:
-            exprs.append(pl.col(column.name).replace_strict({True: "是", False: "否"}, default=None,
-                                                             return_dtype=pl.String))
+            exprs.append(
+                pl.col(column.name).replace_strict({True: "是", False: "否"}, default=None, return_dtype=pl.String)
+            )
     if exprs:
         frame = frame.with_columns(exprs)
     headers = {c.name: c.header for c in table.columns if c.name in frame.columns}
@@ -434,8 +514,9 @@ def _household_labelled(frame: pl.DataFrame, table) -> pl.DataFrame:
     return frame.rename(headers)
 
 
-def household_detail(locations: Locations, viewer, period: str, warning_id: str,
-                     unmasked: bool = False) -> dict[str, pl.DataFrame]:
+def household_detail(
+    locations: Locations, viewer, period: str, warning_id: str, unmasked: bool = False
+) -> dict[str, pl.DataFrame]:
     """A finding's household: its members, the findings for them over time (with their evidence as
     file:row), and every department's rows for them over time (from the staging views).
 
@@ -451,10 +532,13 @@ def household_detail(locations: Locations, viewer, period: str, warning_id: str,
     officer_county = viewer.county if viewer.role == "county_officer" else None
 
     with connect(locations) as con:
-        found = con.execute("""
+        found = con.execute(
+            """
             select household_id, subject_person_id, substr(region_code, 1, 6)
             from main_marts.fct_findings where period = ? and warning_id = ?
-        """, [period, warning_id]).fetchall()
+        """,
+            [period, warning_id],
+        ).fetchall()
         if not found:
             raise LookupError(f"no finding {warning_id} in {period}")
         household, subject, county6 = found[0]
@@ -465,65 +549,100 @@ def household_detail(locations: Locations, viewer, period: str, warning_id: str,
         if household:
             for name in HOUSEHOLD_MEMBER_TABLES:
                 view = f"main_staging.stg_{TABLES[name].source}__{name}"
-                persons |= {r[0] for r in con.execute(
-                    f"select distinct person_id from {view} where household_id = ? and person_id is not null",
-                    [household]).fetchall()}
+                persons |= {
+                    r[0]
+                    for r in con.execute(
+                        f"select distinct person_id from {view} where household_id = ? and person_id is not null",
+                        [household],
+                    ).fetchall()
+                }
         person_list = sorted(persons)
         county_where, county_params = "", []
         if officer_county is not None:
             county_where, county_params = " and substr(region_code, 1, 6) = ?", [officer_county]
 
-        findings = _frame(con, f"""
+        findings = _frame(
+            con,
+            f"""
             select period, warning_id, rule_id, rule_name, kind, severity, subject_name, subject_person_id,
                    household_id, value, threshold, first_period, consecutive_periods, source_rows
             from main_marts.fct_findings
             where (household_id = ? or list_contains(?, subject_person_id)){county_where}
             order by period, warning_id
-        """, [household, person_list, *county_params])
+        """,
+            [household, person_list, *county_params],
+        )
 
         departments: dict[str, pl.DataFrame] = {}
         for name in HOUSEHOLD_DETAIL_TABLES:
             table = TABLES[name]
             view = f"main_staging.stg_{table.source}__{name}"
-            departments[name] = _frame(con, f"""
+            departments[name] = _frame(
+                con,
+                f"""
                 select * exclude (loaded_at, source_file, source_row)
                 from {view}
                 where list_contains(?, person_id){county_where}
                 order by period, person_id
-            """, [person_list, *county_params])
+            """,
+                [person_list, *county_params],
+            )
 
-    def masked_ids(df: pl.DataFrame, id_cols: tuple[str, ...], name_cols: tuple[str, ...],
-                   keep: tuple[str, ...]) -> pl.DataFrame:
+    def masked_ids(
+        df: pl.DataFrame, id_cols: tuple[str, ...], name_cols: tuple[str, ...], keep: tuple[str, ...]
+    ) -> pl.DataFrame:
         if unmasked or df.height == 0:
             return df
         exprs = [mask_id_expr(pl.col(c).cast(pl.String)).alias(c) for c in id_cols if c in df.columns]
         exprs += [mask_name_expr(pl.col(c).cast(pl.String)).alias(c) for c in name_cols if c in df.columns]
         # Any other free text is scrubbed of id-like runs (codes and references are kept as they are).
-        exprs += [scrub_ids_expr(pl.col(c)).alias(c) for c, dtype in df.schema.items()
-                  if dtype == pl.String and c not in id_cols + name_cols + keep]
+        exprs += [
+            scrub_ids_expr(pl.col(c)).alias(c)
+            for c, dtype in df.schema.items()
+            if dtype == pl.String and c not in id_cols + name_cols + keep
+        ]
         return df.with_columns(exprs)
 
     # Members: who appears where, over which periods (before masking, grouped by the full id).
     member_rows = []
     for name, df in departments.items():
         if df.height:
-            member_rows.append(df.select(
-                "person_id", pl.col("name").cast(pl.String), pl.col("period").cast(pl.String),
-                pl.lit(TABLES[name].title).alias("table_title"),
-            ))
+            member_rows.append(
+                df.select(
+                    "person_id",
+                    pl.col("name").cast(pl.String),
+                    pl.col("period").cast(pl.String),
+                    pl.lit(TABLES[name].title).alias("table_title"),
+                )
+            )
     if member_rows:
-        members = (pl.concat(member_rows).group_by("person_id").agg(
-            pl.col("name").drop_nulls().first(),
-            pl.col("table_title").unique(maintain_order=True).str.join("、").alias("tables"),
-            pl.col("period").min().alias("first"), pl.col("period").max().alias("last"),
-        ).sort("person_id"))
+        members = (
+            pl.concat(member_rows)
+            .group_by("person_id")
+            .agg(
+                pl.col("name").drop_nulls().first(),
+                pl.col("table_title").unique(maintain_order=True).str.join("、").alias("tables"),
+                pl.col("period").min().alias("first"),
+                pl.col("period").max().alias("last"),
+            )
+            .sort("person_id")
+        )
     else:
-        members = pl.DataFrame(schema={"person_id": pl.String, "name": pl.String, "tables": pl.String,
-                                       "first": pl.String, "last": pl.String})
+        members = pl.DataFrame(
+            schema={
+                "person_id": pl.String,
+                "name": pl.String,
+                "tables": pl.String,
+                "first": pl.String,
+                "last": pl.String,
+            }
+        )
     members = masked_ids(members, ("person_id",), ("name",), ("first", "last", "tables"))
     members = members.select(
-        pl.col("name").alias("姓名"), pl.col("person_id").alias("身份证号"),
-        pl.col("tables").alias("出现于"), pl.col("first").alias("最早统计期"),
+        pl.col("name").alias("姓名"),
+        pl.col("person_id").alias("身份证号"),
+        pl.col("tables").alias("出现于"),
+        pl.col("first").alias("最早统计期"),
         pl.col("last").alias("最近统计期"),
     )
 
@@ -531,24 +650,65 @@ def household_detail(locations: Locations, viewer, period: str, warning_id: str,
         kind=pl.col("kind").replace_strict(KIND_LABELS, default=pl.col("kind")),
         severity=pl.col("severity").replace_strict(SEVERITY_LABELS, default=pl.col("severity")),
         source_rows=pl.col("source_rows").map_elements(_household_source_rows, return_dtype=pl.String),
-        value=pl.col("value").cast(pl.String), threshold=pl.col("threshold").cast(pl.String),
+        value=pl.col("value").cast(pl.String),
+        threshold=pl.col("threshold").cast(pl.String),
     )
-    findings = masked_ids(findings, ("subject_person_id",), ("subject_name",),
-                          ("period", "warning_id", "rule_id", "rule_name", "kind", "severity", "household_id",
-                           "value", "threshold", "first_period", "source_rows"))
-    findings = findings.rename({
-        "period": "统计期", "warning_id": "预警编号", "rule_id": "规则编号", "rule_name": "规则名称",
-        "kind": "类型", "severity": "预警等级", "subject_name": "姓名", "subject_person_id": "身份证号",
-        "household_id": "家庭编号", "value": "指标值", "threshold": "阈值", "first_period": "首次预警期",
-        "consecutive_periods": "持续月数", "source_rows": "证据(文件:行)",
-    })
+    findings = masked_ids(
+        findings,
+        ("subject_person_id",),
+        ("subject_name",),
+        (
+            "period",
+            "warning_id",
+            "rule_id",
+            "rule_name",
+            "kind",
+            "severity",
+            "household_id",
+            "value",
+            "threshold",
+            "first_period",
+            "source_rows",
+        ),
+    )
+    findings = findings.rename(
+        {
+            "period": "统计期",
+            "warning_id": "预警编号",
+            "rule_id": "规则编号",
+            "rule_name": "规则名称",
+            "kind": "类型",
+            "severity": "预警等级",
+            "subject_name": "姓名",
+            "subject_person_id": "身份证号",
+            "household_id": "家庭编号",
+            "value": "指标值",
+            "threshold": "阈值",
+            "first_period": "首次预警期",
+            "consecutive_periods": "持续月数",
+            "source_rows": "证据(文件:行)",
+        }
+    )
 
     detail: dict[str, pl.DataFrame] = {"家庭成员": members, "预警与核查记录": findings}
     for name, df in departments.items():
         table = TABLES[name]
-        df = masked_ids(df, ("person_id", "disability_card_no"), ("name",),
-                        ("period", "region_code", "county_code", "township_code", "household_id", "source_ref",
-                         "county_name", "township_name", "village_name"))
+        df = masked_ids(
+            df,
+            ("person_id", "disability_card_no"),
+            ("name",),
+            (
+                "period",
+                "region_code",
+                "county_code",
+                "township_code",
+                "household_id",
+                "source_ref",
+                "county_name",
+                "township_name",
+                "village_name",
+            ),
+        )
         title = f"{table.title}（{SOURCE_LABELS.get(table.source, table.source)}）"
         detail[title] = _household_labelled(df, table)
     return detail

@@ -7,7 +7,6 @@ import math
 from datetime import UTC, datetime
 
 from pipelines.exports.export import EXPORT_TZ
-
 from pipelines.quality.marts import RATE_IDS as _RATE_IDS
 
 MISSING = "—"
@@ -63,7 +62,7 @@ def change(indicator_id: str, now, before) -> str | None:
 
 
 def year_before(period: str) -> str:
-    """"2026-10" -> "2025-10"."""
+    """ "2026-10" -> "2025-10"."""
     year, month = period.split("-")
     return f"{int(year) - 1:04d}-{month}"
 

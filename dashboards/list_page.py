@@ -32,8 +32,9 @@ MIME = {
 }
 
 
-def download_data(locations: Locations, viewer: Viewer, exported: ExportedList, fmt: str,
-                  filters: dict[str, object]) -> Callable[[], bytes]:
+def download_data(
+    locations: Locations, viewer: Viewer, exported: ExportedList, fmt: str, filters: dict[str, object]
+) -> Callable[[], bytes]:
     """The callable that makes (and records) one download; Streamlit calls it once per click."""
 
     def make() -> bytes:
@@ -67,14 +68,17 @@ def _filters(viewer: Viewer, kind: str) -> tuple[str, str | None, bool]:
     else:
         codes = [ALL, *options["counties"]]
         choice = cols[1].selectbox(
-            "县区", codes, key=f"{kind}_county",
+            "县区",
+            codes,
+            key=f"{kind}_county",
             format_func=lambda c: c if c == ALL else f"{c} {options['counties'].get(c, '')}".strip(),
         )
         county = None if choice == ALL else choice
     unmasked = False
     if viewer.can_unmask:
-        unmasked = cols[2].toggle("显示完整身份证号", value=False, key=f"{kind}_unmasked",
-                                  help="仅市级管理员可用；下载的名单同样不脱敏")
+        unmasked = cols[2].toggle(
+            "显示完整身份证号", value=False, key=f"{kind}_unmasked", help="仅市级管理员可用；下载的名单同样不脱敏"
+        )
     return period, county, unmasked
 
 
@@ -97,24 +101,32 @@ def render(kind: str) -> None:
     frame = exported.frame
 
     cols = st.columns(4)
-    township = cols[0].multiselect("乡镇街道", _options(frame, "乡镇街道"), key=f"{kind}_township",
-                                 placeholder=ALL)
+    township = cols[0].multiselect("乡镇街道", _options(frame, "乡镇街道"), key=f"{kind}_township", placeholder=ALL)
     rule_names = dict(zip(frame["规则编号"].cast(pl.String).to_list(), frame["规则名称"].to_list()))
-    rules = cols[1].multiselect("规则", sorted(rule_names), key=f"{kind}_rule", placeholder=ALL,
-                                format_func=lambda r: f"{r} {rule_names.get(r) or ''}".strip())
-    severities = cols[2].multiselect("预警等级", list(SEVERITY_LABELS.values()), key=f"{kind}_severity",
-                                     placeholder=ALL)
-    status = cols[3].selectbox("新增/持续", STATUS_OPTIONS, key=f"{kind}_status",
-                               help="持续月数为 1 的为新增，大于 1 的为持续")
+    rules = cols[1].multiselect(
+        "规则",
+        sorted(rule_names),
+        key=f"{kind}_rule",
+        placeholder=ALL,
+        format_func=lambda r: f"{r} {rule_names.get(r) or ''}".strip(),
+    )
+    severities = cols[2].multiselect(
+        "预警等级", list(SEVERITY_LABELS.values()), key=f"{kind}_severity", placeholder=ALL
+    )
+    status = cols[3].selectbox(
+        "新增/持续", STATUS_OPTIONS, key=f"{kind}_status", help="持续月数为 1 的为新增，大于 1 的为持续"
+    )
 
     column_filters: dict[str, object] = {"乡镇街道": township, "规则编号": rules, "预警等级": severities}
     shown = data.filter_list(exported, column_filters)
     shown = data.filter_new_or_persisting(shown, None if status == ALL else status)
     audit_filters = {**column_filters, "新增/持续": None if status == ALL else status}
 
-    st.markdown(f"**共 {shown.rows} 条**  · 统计期 {exported.period} · "
-                f"{'全部县区' if exported.county is None else exported.county + ' ' + (exported.county_name or '')}"
-                f" · {'已脱敏' if exported.masked else '未脱敏'}")
+    st.markdown(
+        f"**共 {shown.rows} 条**  · 统计期 {exported.period} · "
+        f"{'全部县区' if exported.county is None else exported.county + ' ' + (exported.county_name or '')}"
+        f" · {'已脱敏' if exported.masked else '未脱敏'}"
+    )
     table = shown.frame.to_pandas()
     if len(table) <= STYLE_MAX_ROWS:  # colouring every cell of a long list would slow the page down
         table = table.style.map(_severity_style, subset=["预警等级"])
@@ -124,29 +136,40 @@ def render(kind: str) -> None:
     stem = f"{title}_{exported.period}" + (f"_{exported.county}" if exported.county else "")
     for col, fmt in zip(dl, ("xlsx", "csv")):
         col.download_button(
-            f"下载 {fmt.upper()}", data=download_data(locations, viewer, shown, fmt, audit_filters),
-            file_name=f"{stem}.{fmt}", mime=MIME[fmt], key=f"{kind}_download_{fmt}",
-            on_click="ignore", disabled=shown.rows == 0, icon=":material/download:",
+            f"下载 {fmt.upper()}",
+            data=download_data(locations, viewer, shown, fmt, audit_filters),
+            file_name=f"{stem}.{fmt}",
+            mime=MIME[fmt],
+            key=f"{kind}_download_{fmt}",
+            on_click="ignore",
+            disabled=shown.rows == 0,
+            icon=":material/download:",
         )
     st.caption("每次下载都记入下载日志（下载人、时间、名单、条件、行数、是否脱敏）。 Every download is recorded.")
 
     _household_section(locations, viewer, kind, shown, unmasked)
 
 
-def _household_section(locations: Locations, viewer: Viewer, kind: str, shown: ExportedList,
-                       unmasked: bool) -> None:
+def _household_section(locations: Locations, viewer: Viewer, kind: str, shown: ExportedList, unmasked: bool) -> None:
     st.subheader("家庭详情")
     frame = shown.frame
     if frame.height == 0:
         st.caption("名单为空。")
         return
     labels = {
-        row["预警编号"]: " · ".join(str(x) for x in (row["预警编号"], row["家庭编号"], row["规则名称"],
-                                                      row["姓名"]) if x)
+        row["预警编号"]: " · ".join(
+            str(x) for x in (row["预警编号"], row["家庭编号"], row["规则名称"], row["姓名"]) if x
+        )
         for row in frame.select("预警编号", "家庭编号", "规则名称", "姓名").iter_rows(named=True)
     }
-    warning_id = st.selectbox("选择预警编号（家庭编号）", list(labels), index=None, key=f"{kind}_household",
-                              format_func=lambda w: labels.get(w, w), placeholder="选择一条以查看家庭详情")
+    warning_id = st.selectbox(
+        "选择预警编号（家庭编号）",
+        list(labels),
+        index=None,
+        key=f"{kind}_household",
+        format_func=lambda w: labels.get(w, w),
+        placeholder="选择一条以查看家庭详情",
+    )
     if warning_id is None:
         return
     try:
@@ -161,5 +184,7 @@ def _household_section(locations: Locations, viewer: Viewer, kind: str, shown: E
             st.dataframe(table.to_pandas(), hide_index=True, width="stretch")
     if empty:
         st.caption("无记录：" + "、".join(empty))
-    st.caption("各部门数据按统计期排列；来源为原始文件与行号。"
-               + ("" if viewer.role != "county_officer" else " 仅显示本区县的记录。"))
+    st.caption(
+        "各部门数据按统计期排列；来源为原始文件与行号。"
+        + ("" if viewer.role != "county_officer" else " 仅显示本区县的记录。")
+    )

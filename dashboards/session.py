@@ -55,8 +55,10 @@ def login_page() -> None:
 
 
 def sidebar(viewer: Viewer) -> None:
-    st.sidebar.markdown(f"**{viewer.user}** · {ROLE_LABELS.get(viewer.role, viewer.role)}"
-                        + (f" · {viewer.county}" if viewer.county else ""))
+    st.sidebar.markdown(
+        f"**{viewer.user}** · {ROLE_LABELS.get(viewer.role, viewer.role)}"
+        + (f" · {viewer.county}" if viewer.county else "")
+    )
     if st.sidebar.button("退出 sign out"):
         st.session_state.pop("viewer", None)
         st.rerun()
@@ -71,8 +73,11 @@ def snapshot_key() -> str | None:
 
 
 def require_snapshot() -> str:
-    return _or_stop(snapshot_key(), st.info,
-                    "尚无已发布的数据：请先运行 `safetynet run`。 Nothing is published yet: run `safetynet run`.")
+    return _or_stop(
+        snapshot_key(),
+        st.info,
+        "尚无已发布的数据：请先运行 `safetynet run`。 Nothing is published yet: run `safetynet run`.",
+    )
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
@@ -95,6 +100,7 @@ def finding_counts(viewer: Viewer):
 
 
 # --- 数据质量 / 标准与规则 ---------------------------------------------------------------------------
+
 
 def quality(viewer: Viewer) -> dict:
     """Everything the 数据质量 page shows, read once per snapshot and viewer."""
@@ -119,6 +125,7 @@ def rules(viewer: Viewer):
 
 
 # --- 预警名单 / 核查名单: lists, filter options, a household's detail -----------------------------------
+
 
 def list_options(viewer: Viewer, kind: str) -> dict:
     return _scoped("list_filter_options", viewer, kind)

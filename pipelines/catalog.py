@@ -13,14 +13,16 @@ import duckdb
 def has_table(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
     """Whether `schema.table` exists."""
     schema, table = qualified.split(".")
-    return bool(con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, table],
-    ).fetchall()[0][0])
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchall()[0][0]
+    )
 
 
 def has_schema(con: duckdb.DuckDBPyConnection, schema: str) -> bool:
     """Whether the schema holds any table (e.g. main_marts: the warehouse was built)."""
-    return bool(con.execute(
-        "select count(*) from information_schema.tables where table_schema = ?", [schema]
-    ).fetchall()[0][0])
+    return bool(
+        con.execute("select count(*) from information_schema.tables where table_schema = ?", [schema]).fetchall()[0][0]
+    )

@@ -10,12 +10,20 @@ import click
 from pipelines.settings import DEFAULT_DATA, DEFAULT_WAREHOUSE, Locations
 
 DATA_OPTION = click.option(
-    "--data", "data", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DATA,
-    show_default=True, help="数据集目录 / dataset folder (raw/, seeds/)",
+    "--data",
+    "data",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_DATA,
+    show_default=True,
+    help="数据集目录 / dataset folder (raw/, seeds/)",
 )
 WAREHOUSE_OPTION = click.option(
-    "--warehouse", "warehouse", type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_WAREHOUSE, show_default=True, help="数据仓库目录 / warehouse folder",
+    "--warehouse",
+    "warehouse",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_WAREHOUSE,
+    show_default=True,
+    help="数据仓库目录 / warehouse folder",
 )
 
 
@@ -29,29 +37,56 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="输出目录 / output folder: raw/, seeds/, truth/")
-@click.option("--preset", type=click.Choice(["demo", "report-2021"]), default="demo", show_default=True,
-              help="demo: months of a city with planted cases; report-2021: 泰安市 2021-09 (taian only)")
-@click.option("--city", type=click.Choice(["taian", "jining"]), default="taian", show_default=True,
-              help="城市 / city: taian 泰安市, jining 济宁市 (own counties, standards, rule settings); "
-                   "report-2021 is taian only")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="输出目录 / output folder: raw/, seeds/, truth/",
+)
+@click.option(
+    "--preset",
+    type=click.Choice(["demo", "report-2021"]),
+    default="demo",
+    show_default=True,
+    help="demo: months of a city with planted cases; report-2021: 泰安市 2021-09 (taian only)",
+)
+@click.option(
+    "--city",
+    type=click.Choice(["taian", "jining"]),
+    default="taian",
+    show_default=True,
+    help="城市 / city: taian 泰安市, jining 济宁市 (own counties, standards, rule settings); report-2021 is taian only",
+)
 @click.option("--scale", type=float, default=1.0, show_default=True, help="规模倍数 / size multiplier")
 @click.option("--months", type=int, default=None, help="统计期数 / number of monthly periods")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--dirty", type=float, default=None, help="脏数据比例 / share of rows with dirt (0–1)")
-@click.option("--reference/--no-reference", default=True, show_default=True,
-              help="write truth/findings.csv and kpis.csv by the reference evaluation (slow and memory-hungry "
-                   "at province scale; benchmarks do not need it)")
-def generate(out: Path, preset: str, city: str, scale: float, months: int | None, seed: int,
-             dirty: float | None, reference: bool):
+@click.option(
+    "--reference/--no-reference",
+    default=True,
+    show_default=True,
+    help="write truth/findings.csv and kpis.csv by the reference evaluation (slow and memory-hungry "
+    "at province scale; benchmarks do not need it)",
+)
+def generate(
+    out: Path, preset: str, city: str, scale: float, months: int | None, seed: int, dirty: float | None, reference: bool
+):
     """生成合成数据集 / write a synthetic dataset with its truth (all people invented)."""
     from pipelines.generate import generate as run_generate
 
     if preset == "report-2021" and city != "taian":
         raise click.UsageError("--preset report-2021 is 泰安市's published table: use --city taian")
-    summary = run_generate(out, preset=preset, scale=scale, months=months, seed=seed, dirty=dirty,
-                           progress=_progress, city=city, reference=reference)
+    summary = run_generate(
+        out,
+        preset=preset,
+        scale=scale,
+        months=months,
+        seed=seed,
+        dirty=dirty,
+        progress=_progress,
+        city=city,
+        reference=reference,
+    )
     for key, value in summary.items():
         click.echo(f"{key}: {value}")
 
@@ -64,8 +99,9 @@ def run(data: Path, warehouse: Path, full_refresh: bool):
     """运行流水线 / ingest, build, check and publish through Dagster, in-process."""
     from pipelines.run import run_pipeline
 
-    summary = run_pipeline(Locations(data.resolve(), warehouse.resolve()), full_refresh=full_refresh,
-                           progress=_progress)
+    summary = run_pipeline(
+        Locations(data.resolve(), warehouse.resolve()), full_refresh=full_refresh, progress=_progress
+    )
     click.echo(summary.describe())
     if not summary.ok:
         sys.exit(1)
@@ -84,16 +120,30 @@ def status(data: Path, warehouse: Path):
 @main.command()
 @click.argument("kind", type=click.Choice(["warnings", "verifications", "kpis", "quarantine", "files"]))
 @click.option("--period", default=None, help="统计期 YYYY-MM; default: the latest period of the list's table")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default=None,
-              help="文件格式 / file format; default: from the extension of --out")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx"]),
+    default=None,
+    help="文件格式 / file format; default: from the extension of --out",
+)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="输出文件 / output file")
 @click.option("--county", default=None, help="县区代码 (6 or 12 digits): only this county's rows")
 @click.option("--unmasked", is_flag=True, help="不脱敏: full ID numbers and names")
 @click.option("--user", default=None, help="导出人 for the export line; default: the OS login name")
 @DATA_OPTION
 @WAREHOUSE_OPTION
-def export(kind: str, period: str | None, fmt: str, out: Path, county: str | None, unmasked: bool,
-           user: str | None, data: Path, warehouse: Path):
+def export(
+    kind: str,
+    period: str | None,
+    fmt: str,
+    out: Path,
+    county: str | None,
+    unmasked: bool,
+    user: str | None,
+    data: Path,
+    warehouse: Path,
+):
     """导出名单 / export a list: warnings|verifications|kpis|quarantine|files (masked unless --unmasked)."""
     from pipelines.exports import ExportError, export_list
 
@@ -102,8 +152,16 @@ def export(kind: str, period: str | None, fmt: str, out: Path, county: str | Non
         if fmt not in ("csv", "xlsx"):
             raise click.UsageError("--format csv|xlsx (the extension of --out is neither)")
     try:
-        rows = export_list(kind, Locations(data.resolve(), warehouse.resolve()), period, fmt, out,
-                           county=county, unmasked=unmasked, user=user)
+        rows = export_list(
+            kind,
+            Locations(data.resolve(), warehouse.resolve()),
+            period,
+            fmt,
+            out,
+            county=county,
+            unmasked=unmasked,
+            user=user,
+        )
     except ExportError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{rows} 行 rows → {out}{'' if not unmasked else ' (未脱敏 unmasked)'}")
@@ -122,32 +180,81 @@ def serve(data: Path, warehouse: Path, port: int):
     env = {**os.environ, "SAFETYNET_DATA": str(data.resolve()), "SAFETYNET_WAREHOUSE": str(warehouse.resolve())}
     app = REPO_ROOT / "dashboards" / "app.py"
     click.echo(f"看板 dashboards: http://localhost:{port}  (demo users: README, 演示账号)", err=True)
-    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
-               "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               # users see the app, not Streamlit's developer menu (rerun, deploy, settings)
-               "--client.toolbarMode", "viewer"]
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        # users see the app, not Streamlit's developer menu (rerun, deploy, settings)
+        "--client.toolbarMode",
+        "viewer",
+    ]
     os.execvpe(sys.executable, command, env)
 
 
 @main.command()
-@click.option("--scales", default="demo,x1,x4,x16,incremental", show_default=True,
-              help="cases, comma-separated: demo (1 month), x<N> (report-2021 at scale N, 1 month), "
-                   "incremental (a 13th month on 12, against a rebuild of 13)")
-@click.option("--repeat", type=int, default=3, show_default=True,
-              help="runs of each case up to ×1 (median reported); larger cases run once")
-@click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("/tmp/safetynet-bench"), show_default=True,
-              help="datasets (generated once, reused), warehouses, logs and results")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="markdown file whose generated section is rewritten [default: docs/benchmarks.md]")
-@click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="the chart (PNG) [default: beside --out, benchmarks.png]")
-@click.option("--incremental-scale", type=float, default=1.0, show_default=True,
-              help="monthly size of the incremental case, in multiples of ×1")
-@click.option("--from-results", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
-              help="measure nothing: render the report from an earlier results file")
-def bench(scales: str, repeat: int, work_dir: Path, out: Path | None, chart: Path | None,
-          incremental_scale: float, from_results: Path | None):
+@click.option(
+    "--scales",
+    default="demo,x1,x4,x16,incremental",
+    show_default=True,
+    help="cases, comma-separated: demo (1 month), x<N> (report-2021 at scale N, 1 month), "
+    "incremental (a 13th month on 12, against a rebuild of 13)",
+)
+@click.option(
+    "--repeat",
+    type=int,
+    default=3,
+    show_default=True,
+    help="runs of each case up to ×1 (median reported); larger cases run once",
+)
+@click.option(
+    "--work-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("/tmp/safetynet-bench"),
+    show_default=True,
+    help="datasets (generated once, reused), warehouses, logs and results",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="markdown file whose generated section is rewritten [default: docs/benchmarks.md]",
+)
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="the chart (PNG) [default: beside --out, benchmarks.png]",
+)
+@click.option(
+    "--incremental-scale",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="monthly size of the incremental case, in multiples of ×1",
+)
+@click.option(
+    "--from-results",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="measure nothing: render the report from an earlier results file",
+)
+def bench(
+    scales: str,
+    repeat: int,
+    work_dir: Path,
+    out: Path | None,
+    chart: Path | None,
+    incremental_scale: float,
+    from_results: Path | None,
+):
     """基准测试 / time every stage of the pipeline per scale against the DuckDB floor."""
     import json
 
@@ -179,14 +286,17 @@ def users() -> None:
 
 @users.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["analyst", "county_officer", "city_admin"]), required=True,
-              help="analyst: aggregates only; county_officer: own county's lists, masked; "
-                   "city_admin: everything, may export unmasked")
+@click.option(
+    "--role",
+    type=click.Choice(["analyst", "county_officer", "city_admin"]),
+    required=True,
+    help="analyst: aggregates only; county_officer: own county's lists, masked; "
+    "city_admin: everything, may export unmasked",
+)
 @click.option("--county", default=None, help="县区代码 (6 digits), for a county_officer only")
 def users_add(name: str, role: str, county: str | None):
     """添加或替换用户 / add a user, or replace them (the password is asked twice, never echoed)."""
-    from dashboards.auth import (MIN_PASSWORD_LENGTH, UsersConfigError, add_user, check_user,
-                                 default_users_path)
+    from dashboards.auth import MIN_PASSWORD_LENGTH, UsersConfigError, add_user, check_user, default_users_path
 
     try:
         check_user(name, role, county)
@@ -198,8 +308,7 @@ def users_add(name: str, role: str, county: str | None):
             raise click.BadParameter(f"at least {MIN_PASSWORD_LENGTH} characters")
         return value
 
-    password = click.prompt("密码 / password", hide_input=True, confirmation_prompt=True,
-                            value_proc=long_enough)
+    password = click.prompt("密码 / password", hide_input=True, confirmation_prompt=True, value_proc=long_enough)
     path = default_users_path()
     try:
         replaced = add_user(name, role, county, password, path)

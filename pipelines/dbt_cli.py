@@ -67,5 +67,6 @@ def dbt(locations: Locations, *args: str, vars: dict | None = None, check: bool 
     if vars:
         command += ["--vars", json.dumps(vars)]
     env = {k: v for k, v in os.environ.items() if k != "SAFETYNET_SEEDS"}
-    return subprocess.run(command, env={**env, **dbt_env(locations)}, check=check, capture_output=True,
-                          text=True, cwd=project)
+    return subprocess.run(
+        command, env={**env, **dbt_env(locations)}, check=check, capture_output=True, text=True, cwd=project
+    )

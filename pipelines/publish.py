@@ -48,8 +48,10 @@ class Snapshot:
 
     def describe(self) -> str:
         span = f"{self.periods[0]}..{self.periods[-1]}" if self.periods else "no period"
-        return (f"{self.file} (run {self.run_id[:8]}, {self.published_at}, periods {span}, "
-                f"{self.rows.get('main_marts.fct_findings', 0)} findings)")
+        return (
+            f"{self.file} (run {self.run_id[:8]}, {self.published_at}, periods {span}, "
+            f"{self.rows.get('main_marts.fct_findings', 0)} findings)"
+        )
 
 
 def current(locations: Locations) -> Snapshot | None:
@@ -90,7 +92,7 @@ def publish(locations: Locations, run_id: str) -> Snapshot:
     # Merge the write-ahead log into the file, so the copy holds everything.
     with duckdb.connect(str(source)) as con:
         con.execute("checkpoint")
-    stamp = dt.datetime.now(dt.timezone.utc)
+    stamp = dt.datetime.now(dt.UTC)
     name = f"{stamp:%Y%m%dT%H%M%S%fZ}-{run_id[:8]}.duckdb"
     partial = folder / f".{name}.partial"
     shutil.copyfile(source, partial)
@@ -100,16 +102,21 @@ def publish(locations: Locations, run_id: str) -> Snapshot:
             missing = [t for t in HASHED if not has_table(con, t)]
             if missing:
                 raise PublishError(f"the working warehouse has no {', '.join(missing)}: not built")
-            periods = [r[0] for r in con.execute(
-                "select distinct period from main_marts.fct_kpis order by period").fetchall()]
+            periods = [
+                r[0] for r in con.execute("select distinct period from main_marts.fct_kpis order by period").fetchall()
+            ]
             rows, hashes = content_hashes(con)
     except Exception:
         partial.unlink(missing_ok=True)
         raise
     os.replace(partial, folder / name)
     snapshot = Snapshot(
-        file=name, run_id=run_id, published_at=stamp.astimezone().isoformat(timespec="seconds"),
-        periods=periods, rows=rows, content_hashes=hashes,
+        file=name,
+        run_id=run_id,
+        published_at=stamp.astimezone().isoformat(timespec="seconds"),
+        periods=periods,
+        rows=rows,
+        content_hashes=hashes,
     )
     _write_atomically(folder / POINTER, json.dumps(asdict(snapshot), ensure_ascii=False, indent=1))
     prune(locations)

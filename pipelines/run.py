@@ -10,9 +10,9 @@ The plan (`stale_tables`, `ingest_request`, `needs_build`) is shared with the sc
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import dagster as dg
 
@@ -59,9 +59,12 @@ class RunSummary:
         for f in self.failed:
             lines.append(f"FAILED {f}")
         if self.failed:
-            lines.append("Nothing was published: the last good snapshot stays in service. Details: the "
-                         "Dagster run(s) named above (`make dagster`)"
-                         + (f" and the data contracts' report {self.data_docs}" if self.data_docs else "") + ".")
+            lines.append(
+                "Nothing was published: the last good snapshot stays in service. Details: the "
+                "Dagster run(s) named above (`make dagster`)"
+                + (f" and the data contracts' report {self.data_docs}" if self.data_docs else "")
+                + "."
+            )
         lines.append(f"{'OK' if self.ok else 'FAILED'} in {self.seconds:.1f} s")
         return "\n".join(lines)
 
@@ -157,8 +160,12 @@ class IngestRequest:
 
     def run_request(self, run_key: str, trigger: str) -> dg.RunRequest:
         """The request a schedule or sensor (`trigger`) returns for this run."""
-        return dg.RunRequest(run_key=run_key, asset_selection=self.asset_selection,
-                             tags={**self.tags, "safetynet/trigger": trigger}, run_config=self.run_config)
+        return dg.RunRequest(
+            run_key=run_key,
+            asset_selection=self.asset_selection,
+            tags={**self.tags, "safetynet/trigger": trigger},
+            run_config=self.run_config,
+        )
 
 
 def ingest_request(
@@ -211,8 +218,17 @@ def check_findings(result: dg.ExecuteInProcessResult) -> list[tuple[str, str, st
     return found
 
 
-def _execute(job, definitions, instance, summary, *, with_message: bool, run_config: dict,
-             tags: dict | None = None, asset_selection=None) -> bool:
+def _execute(
+    job,
+    definitions,
+    instance,
+    summary,
+    *,
+    with_message: bool,
+    run_config: dict,
+    tags: dict | None = None,
+    asset_selection=None,
+) -> bool:
     """One Dagster run in-process; its id, warnings and failures go into the summary."""
     result = definitions.resolve_job_def(job.name).execute_in_process(
         instance=instance,
@@ -233,9 +249,16 @@ def _ingest(locations, todo, full_refresh, instance, definitions, summary, say) 
     request = ingest_request(instance, todo, full_refresh)
     say(f"入库 ingesting {sum(map(len, todo.values()))} table-period(s) over {len(todo)} period(s)")
     # Ingestion errors are reported by class only: a library's message could quote a value.
-    if not _execute(INGEST_JOB, definitions, instance, summary, with_message=False,
-                    run_config=request.run_config, tags=request.tags,
-                    asset_selection=request.asset_selection):
+    if not _execute(
+        INGEST_JOB,
+        definitions,
+        instance,
+        summary,
+        with_message=False,
+        run_config=request.run_config,
+        tags=request.tags,
+        asset_selection=request.asset_selection,
+    ):
         return False
     summary.ingested = {p: todo[p] for p in sorted(todo)}
     return True
@@ -247,8 +270,9 @@ def _build(locations, full_refresh, instance, definitions, summary, say) -> bool
     if not needed:
         return True
     say(f"建模 building, checking and publishing the warehouse ({'from ' + first if first else 'every period'})")
-    if not _execute(BUILD_JOB, definitions, instance, summary, with_message=True,
-                    run_config=build_run_config(full_refresh)):
+    if not _execute(
+        BUILD_JOB, definitions, instance, summary, with_message=True, run_config=build_run_config(full_refresh)
+    ):
         return False
     summary.built_from = first or "all"
     summary.published = publish.current(locations)

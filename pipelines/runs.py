@@ -32,7 +32,7 @@ create table if not exists meta.ingested (
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
 
 
 def append_run(warehouse: Path, entry: dict) -> None:
@@ -133,18 +133,23 @@ create table if not exists meta.contract_breaches (
 """
 
 
-def record_breaches(con: duckdb.DuckDBPyConnection, table: str, checked: list[str],
-                    breached: dict[str, list[str]], run_id: str) -> None:
+def record_breaches(
+    con: duckdb.DuckDBPyConnection, table: str, checked: list[str], breached: dict[str, list[str]], run_id: str
+) -> None:
     """The periods of `table` checked in this run: breaches replace what was known, clean ones clear it.
     A breached period is not recorded as ingested, so the next run reads and checks it again."""
     con.execute(BREACHES_DDL)
     if checked:
-        con.execute("delete from meta.contract_breaches where table_name = ? and period in "
-                    f"({', '.join('?' * len(checked))})", [table, *checked])
+        con.execute(
+            f"delete from meta.contract_breaches where table_name = ? and period in ({', '.join('?' * len(checked))})",
+            [table, *checked],
+        )
     con.execute(INGESTED_DDL)
     for period, checks in sorted(breached.items()):
-        con.execute("insert into meta.contract_breaches values (?, ?, ?, ?, current_timestamp)",
-                    [table, period, ", ".join(checks), run_id])
+        con.execute(
+            "insert into meta.contract_breaches values (?, ?, ?, ?, current_timestamp)",
+            [table, period, ", ".join(checks), run_id],
+        )
         # Forget an earlier clean read of the same period: its data was just replaced by this one.
         con.execute("delete from meta.ingested where table_name = ? and period = ?", [table, period])
 

@@ -42,7 +42,7 @@ class Locations:
         return self.warehouse / "published"
 
     @classmethod
-    def from_env(cls) -> "Locations":
+    def from_env(cls) -> Locations:
         return cls(
             data=Path(os.environ.get("SAFETYNET_DATA", DEFAULT_DATA)).resolve(),
             warehouse=Path(os.environ.get("SAFETYNET_WAREHOUSE", DEFAULT_WAREHOUSE)).resolve(),

@@ -60,9 +60,7 @@ def describe_status(locations: Locations) -> str:
                 """
             ).fetchall()
             for period, n, rej, read, loaded, quar, dup, foot in rows:
-                out.append(
-                    f"  {period}  {n} files ({rej} rejected)  {read} / {loaded} / {quar} / {dup} / {foot}"
-                )
+                out.append(f"  {period}  {n} files ({rej} rejected)  {read} / {loaded} / {quar} / {dup} / {foot}")
             marts = has_schema(con, "main_marts")
             pending = build_pending(con)
             breaches = open_breaches(con)
@@ -70,13 +68,17 @@ def describe_status(locations: Locations) -> str:
             if not marts:
                 out.append("建模 working warehouse: not built yet")
             elif pending:
-                out.append(f"建模 working warehouse: periods from {pending} are not published yet "
-                           "(a build, its checks or the publish step has not succeeded since they were ingested)")
+                out.append(
+                    f"建模 working warehouse: periods from {pending} are not published yet "
+                    "(a build, its checks or the publish step has not succeeded since they were ingested)"
+                )
             else:
                 out.append("建模 working warehouse: every period ingested is built, checked and published")
             for table, period, checks in breaches:
-                out.append(f"  契约 contract breach: raw.{table} {period} ({checks}): not published until the "
-                           "extract is fixed and read again")
+                out.append(
+                    f"  契约 contract breach: raw.{table} {period} ({checks}): not published until the "
+                    "extract is fixed and read again"
+                )
             reasons = con.execute(
                 "select reason, count(*) from raw.quarantine group by reason order by 2 desc, 1"
             ).fetchall()

@@ -26,8 +26,9 @@ ALL = "全部"
 cols = st.columns(3)
 user = cols[0].selectbox("用户", [ALL, *sorted(log["user"].drop_nulls().unique())], key="audit_user")
 kinds = sorted(log["list"].drop_nulls().unique())
-kind = cols[1].selectbox("名单", [ALL, *kinds], key="audit_list",
-                         format_func=lambda k: k if k == ALL else TITLES.get(k, k))
+kind = cols[1].selectbox(
+    "名单", [ALL, *kinds], key="audit_list", format_func=lambda k: k if k == ALL else TITLES.get(k, k)
+)
 masked = cols[2].selectbox("脱敏", [ALL, "已脱敏", "未脱敏"], key="audit_masked")
 
 shown = log

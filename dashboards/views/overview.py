@@ -12,8 +12,17 @@ from dashboards.kpi_format import RATE_IDS, SEVERITY_COLOURS, change, fmt, year_
 from pipelines.exports.labels import KPI_NAMES, KPI_ORDER, SEVERITY_LABELS
 
 CARD_IDS = (
-    "K01_persons", "K01_households", "K02_rate", "K03_persons", "K03_centralized_rate", "K05_persons",
-    "K05_rate", "K06_nursing_coverage", "K07_amount", "K08_open", "K08_new",
+    "K01_persons",
+    "K01_households",
+    "K02_rate",
+    "K03_persons",
+    "K03_centralized_rate",
+    "K05_persons",
+    "K05_rate",
+    "K06_nursing_coverage",
+    "K07_amount",
+    "K08_open",
+    "K08_new",
 )
 TREND_IDS = ("K01_persons", "K02_rate", "K05_rate", "K08_open")
 LOWER_IS_BETTER = frozenset({"K08_open", "K08_new"})
@@ -43,8 +52,9 @@ else:
     regions = [(city_code, city_name)]
 
 periods = sorted(kpis.filter(pl.col("region_code") == main_code)["period"].unique().to_list(), reverse=True)
-period = st.selectbox("统计期", periods, index=0, key="overview_period",
-                      help="默认为最新发布的统计期 the latest published period")
+period = st.selectbox(
+    "统计期", periods, index=0, key="overview_period", help="默认为最新发布的统计期 the latest published period"
+)
 position = periods.index(period)
 previous = periods[position + 1] if position + 1 < len(periods) else None
 last_year = year_before(period)
@@ -61,15 +71,18 @@ def values(region_code: str, at: str | None) -> dict[str, float | None]:
 
 def comparison_table(now: dict, prev: dict, year: dict) -> pl.DataFrame:
     ids = sorted(now, key=lambda k: KPI_ORDER.get(k, 99))
-    return pl.DataFrame({
-        "指标编号": ids,
-        "指标名称": [KPI_NAMES.get(k, k) for k in ids],
-        "本期": [fmt(k, now.get(k)) for k in ids],
-        "上期": [fmt(k, prev.get(k)) if previous else "—" for k in ids],
-        "环比变化": [change(k, now.get(k), prev.get(k)) or "—" for k in ids],
-        "去年同期": [fmt(k, year.get(k)) if last_year else "—" for k in ids],
-        "同比变化": [change(k, now.get(k), year.get(k)) or "—" for k in ids],
-    }, schema={c: pl.String for c in ("指标编号", "指标名称", "本期", "上期", "环比变化", "去年同期", "同比变化")})
+    return pl.DataFrame(
+        {
+            "指标编号": ids,
+            "指标名称": [KPI_NAMES.get(k, k) for k in ids],
+            "本期": [fmt(k, now.get(k)) for k in ids],
+            "上期": [fmt(k, prev.get(k)) if previous else "—" for k in ids],
+            "环比变化": [change(k, now.get(k), prev.get(k)) or "—" for k in ids],
+            "去年同期": [fmt(k, year.get(k)) if last_year else "—" for k in ids],
+            "同比变化": [change(k, now.get(k), year.get(k)) or "—" for k in ids],
+        },
+        schema={c: pl.String for c in ("指标编号", "指标名称", "本期", "上期", "环比变化", "去年同期", "同比变化")},
+    )
 
 
 def cards(region_name: str, now: dict, prev: dict, year: dict) -> None:
@@ -77,19 +90,23 @@ def cards(region_name: str, now: dict, prev: dict, year: dict) -> None:
     shown = [k for k in CARD_IDS if k in now]
     for start in range(0, len(shown), 4):
         columns = st.columns(4)
-        for column, kid in zip(columns, shown[start:start + 4]):
+        for column, kid in zip(columns, shown[start : start + 4]):
             yoy = change(kid, now.get(kid), year.get(kid))
             help_text = (f"上期 {previous}：{fmt(kid, prev.get(kid))}；" if previous else "无上期数据；") + (
-                f"去年同期 {last_year}：{fmt(kid, year.get(kid))}（同比 {yoy}）" if last_year and yoy
-                else "无去年同期数据")
+                f"去年同期 {last_year}：{fmt(kid, year.get(kid))}（同比 {yoy}）"
+                if last_year and yoy
+                else "无去年同期数据"
+            )
             column.metric(
-                KPI_NAMES.get(kid, kid), fmt(kid, now.get(kid)),
+                KPI_NAMES.get(kid, kid),
+                fmt(kid, now.get(kid)),
                 delta=change(kid, now.get(kid), prev.get(kid)),
                 delta_color="inverse" if kid in LOWER_IS_BETTER else "normal",
                 help=help_text,
             )
-    st.caption(f"变化：环比对上期 {previous or '（无）'}；同比对去年同期 {last_year or '（无数据）'}。"
-               "比率的变化以百分点计。")
+    st.caption(
+        f"变化：环比对上期 {previous or '（无）'}；同比对去年同期 {last_year or '（无数据）'}。比率的变化以百分点计。"
+    )
 
 
 for code, name in regions:
@@ -107,7 +124,9 @@ trend = (
     .with_columns(
         pl.col("indicator_id").replace_strict(KPI_NAMES, default=pl.col("indicator_id")).alias("指标"),
         pl.when(pl.col("indicator_id").is_in(list(RATE_IDS)))
-        .then(pl.col("value") * 100).otherwise(pl.col("value")).alias("图值"),
+        .then(pl.col("value") * 100)
+        .otherwise(pl.col("value"))
+        .alias("图值"),
     )
     .rename({"period": "统计期", "region_name": "区域"})
     .sort("统计期")
@@ -130,7 +149,9 @@ st.caption("比率以百分数（%）绘制。")
 trend_table = (
     trend.with_columns(
         pl.struct("indicator_id", "value")
-        .map_elements(lambda s: fmt(s["indicator_id"], s["value"]), return_dtype=pl.String).alias("值"))
+        .map_elements(lambda s: fmt(s["indicator_id"], s["value"]), return_dtype=pl.String)
+        .alias("值")
+    )
     .pivot(on="指标", index=["统计期", "区域"], values="值")
     .sort("统计期", "区域", descending=[True, False])
 )
@@ -160,9 +181,12 @@ else:
         .encode(
             x=alt.X("统计期:N", title="统计期"),
             y=alt.Y("条数:Q", title="条数", stack="zero"),
-            color=alt.Color("等级:N", title="等级",
-                            scale=alt.Scale(domain=order, range=[SEVERITY_COLOURS[s] for s in order]),
-                            sort=order),
+            color=alt.Color(
+                "等级:N",
+                title="等级",
+                scale=alt.Scale(domain=order, range=[SEVERITY_COLOURS[s] for s in order]),
+                sort=order,
+            ),
             order=alt.Order("sev_rank:Q"),
             tooltip=["统计期", "等级", "条数"],
         )

@@ -34,17 +34,26 @@ else:
     )
     if viewer.role == "county_officer":
         st.caption(f"本区县 {viewer.county}")
-    long = table.unpivot(index=["县区"], on=["城市低保标准(元/人·月)", "农村低保标准(元/人·月)",
-                                              "特困基本生活标准(元/人·月)"],
-                         variable_name="标准", value_name="元")
+    long = table.unpivot(
+        index=["县区"],
+        on=["城市低保标准(元/人·月)", "农村低保标准(元/人·月)", "特困基本生活标准(元/人·月)"],
+        variable_name="标准",
+        value_name="元",
+    )
     if long.height:
-        st.altair_chart(alt.Chart(long.to_pandas()).mark_bar().encode(
-            x=alt.X("县区:N", title=None),
-            xOffset="标准:N",
-            y=alt.Y("元:Q", title="元/人·月"),
-            color=alt.Color("标准:N"),
-            tooltip=["县区", "标准", "元"],
-        ).properties(height=280), width="stretch")
+        st.altair_chart(
+            alt.Chart(long.to_pandas())
+            .mark_bar()
+            .encode(
+                x=alt.X("县区:N", title=None),
+                xOffset="标准:N",
+                y=alt.Y("元:Q", title="元/人·月"),
+                color=alt.Color("标准:N"),
+                tooltip=["县区", "标准", "元"],
+            )
+            .properties(height=280),
+            width="stretch",
+        )
     st.dataframe(table, hide_index=True, width="stretch")
 
 # --- 规则目录 -----------------------------------------------------------------------------------------

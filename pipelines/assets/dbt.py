@@ -36,9 +36,10 @@ def ensure_manifest() -> Path:
     if _project_changed_since(DBT_PROJECT.manifest_path):
         env = {k: v for k, v in os.environ.items() if k not in ("SAFETYNET_SEEDS", "DBT_TARGET_PATH")}
         parsed = subprocess.run(
-            [DBT_EXECUTABLE, "parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-             str(DBT_PROJECT_DIR)],
-            env=env, capture_output=True, text=True,
+            [DBT_EXECUTABLE, "parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
+            env=env,
+            capture_output=True,
+            text=True,
         )
         if parsed.returncode != 0:
             raise RuntimeError("dbt could not parse dbt_project/:\n" + parsed.stdout[-2000:])

@@ -17,8 +17,8 @@ from collections import Counter
 
 import dagster as dg
 
-from pipelines.assets.partitions import PERIODS
 from pipelines.assets.checks import check_result
+from pipelines.assets.partitions import PERIODS
 from pipelines.assets.resources import Warehouse
 from pipelines.contract import TABLES, Table
 from pipelines.ingest.discover import discover
@@ -53,9 +53,7 @@ def _raw_asset(table: Table) -> dg.AssetsDefinition:
             for name, text in RAW_CHECKS.items()
         ],
     )
-    def _asset(
-        context: dg.AssetExecutionContext, config: IngestConfig, warehouse: Warehouse
-    ) -> dg.MaterializeResult:
+    def _asset(context: dg.AssetExecutionContext, config: IngestConfig, warehouse: Warehouse) -> dg.MaterializeResult:
         import_in_background()
         dataset = warehouse.locations.data
         discovery = discover(dataset)
@@ -83,9 +81,13 @@ def _raw_asset(table: Table) -> dg.AssetsDefinition:
                     if f.status != "loaded":
                         context.log.warning(f"{f.file}: rejected whole ({f.reason})")
                     totals.update(
-                        files=1, files_rejected=int(f.status != "loaded"), rows_read=f.rows_read,
-                        rows_loaded=f.loaded, rows_quarantined=f.quarantined,
-                        rows_duplicate=f.duplicate, rows_footer_blank=f.footer_blank,
+                        files=1,
+                        files_rejected=int(f.status != "loaded"),
+                        rows_read=f.rows_read,
+                        rows_loaded=f.loaded,
+                        rows_quarantined=f.quarantined,
+                        rows_duplicate=f.duplicate,
+                        rows_footer_blank=f.footer_blank,
                     )
                 reasons.update(result.reasons)
                 quality.update(result.quality)
@@ -105,8 +107,18 @@ def _raw_asset(table: Table) -> dg.AssetsDefinition:
             metadata={
                 "periods_ingested": ", ".join(ingested) or "none",
                 "periods_unchanged": ", ".join(unchanged) or "none",
-                **{k: totals[k] for k in ("files", "files_rejected", "rows_read", "rows_loaded",
-                                          "rows_quarantined", "rows_duplicate", "rows_footer_blank")},
+                **{
+                    k: totals[k]
+                    for k in (
+                        "files",
+                        "files_rejected",
+                        "rows_read",
+                        "rows_loaded",
+                        "rows_quarantined",
+                        "rows_duplicate",
+                        "rows_footer_blank",
+                    )
+                },
                 "quarantine_reasons": dg.MetadataValue.json(dict(sorted(reasons.items()))),
                 "quality_issues": dg.MetadataValue.json(dict(sorted(quality.items()))),
                 "periods_breaching_contracts": ", ".join(sorted(breached)) or "none",

@@ -47,5 +47,5 @@ class Warehouse(dg.ConfigurableResource):
             con.close()
 
     @classmethod
-    def from_locations(cls, locations: Locations) -> "Warehouse":
+    def from_locations(cls, locations: Locations) -> Warehouse:
         return cls(data_dir=str(locations.data), warehouse_dir=str(locations.warehouse))

@@ -70,12 +70,18 @@ def case(key: str, incremental_scale: float = 1.0) -> Case:
         return Case("demo", "demo, 1 month", Dataset("demo-m1", "demo", 1.0, 1), small=True)
     if key.startswith("x"):
         n = _number(key[1:])
-        return Case(key, f"×{n:g}, 1 month", Dataset(f"report-2021-x{n:g}", "report-2021", n),
-                    small=n <= SMALL_ROWS_SCALE)
+        return Case(
+            key, f"×{n:g}, 1 month", Dataset(f"report-2021-x{n:g}", "report-2021", n), small=n <= SMALL_ROWS_SCALE
+        )
     if key == "incremental":
         n = incremental_scale
-        return Case("incremental", f"incremental ×{n:g}",
-                    Dataset(f"demo-x{n:g}-m13", "demo", DEMO_SCALE_PER_X1 * n, 13), small=False, incremental=True)
+        return Case(
+            "incremental",
+            f"incremental ×{n:g}",
+            Dataset(f"demo-x{n:g}-m13", "demo", DEMO_SCALE_PER_X1 * n, 13),
+            small=False,
+            incremental=True,
+        )
     raise ValueError(f"unknown case {key!r}: demo, x<N> (x1, x4, x16) or incremental")
 
 
@@ -97,8 +103,13 @@ def ensure_dataset(dataset: Dataset, work_dir: Path, say=lambda _m: None, env: d
     log = Path(work_dir) / "logs" / f"generate-{dataset.name}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w", encoding="utf-8") as out:
-        subprocess.run([sys.executable, "-m", "pipelines.cli", "generate", "--out", str(folder),
-                        *dataset.generate_args()], stdout=out, stderr=subprocess.STDOUT, check=True, env=env)
+        subprocess.run(
+            [sys.executable, "-m", "pipelines.cli", "generate", "--out", str(folder), *dataset.generate_args()],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            check=True,
+            env=env,
+        )
     marker.write_text(json.dumps(wanted))
     return folder
 

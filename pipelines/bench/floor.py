@@ -27,8 +27,9 @@ from pathlib import Path
 
 from pipelines.ingest.sniff import decode_text, sniff_format
 
-CSV_OPTIONS = ("header = false, all_varchar = true, delim = ',', quote = '\"', escape = '\"', "
-               "strict_mode = false, skip = 0")
+CSV_OPTIONS = (
+    "header = false, all_varchar = true, delim = ',', quote = '\"', escape = '\"', strict_mode = false, skip = 0"
+)
 
 
 @dataclass
@@ -53,8 +54,16 @@ def _load_csv(con, table: str, path: Path, data: bytes) -> None:
     # The pipeline's own decoding (binary content and undecodable text raise, and the file is skipped).
     text, encoding = decode_text(data)
     if encoding == "gb18030":
-        relation = con.read_csv(io.BytesIO(text.encode("utf-8")), header=False, all_varchar=True, sep=",",
-                                quotechar='"', escapechar='"', strict_mode=False, skiprows=0)
+        relation = con.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            header=False,
+            all_varchar=True,
+            sep=",",
+            quotechar='"',
+            escapechar='"',
+            strict_mode=False,
+            skiprows=0,
+        )
         con.register("gb18030_csv", relation)
         con.execute(f'create table "{table}" as select * from gb18030_csv').fetchall()
         con.unregister("gb18030_csv")
@@ -113,8 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     text = json.dumps(asdict(result), ensure_ascii=False, indent=1)
     if args.json:
         args.json.write_text(text, encoding="utf-8")
-    print(f"floor: {result.loaded} file(s) loaded, {result.skipped} skipped, {result.rows} rows "
-          f"in {result.seconds:.2f} s")
+    print(
+        f"floor: {result.loaded} file(s) loaded, {result.skipped} skipped, {result.rows} rows in {result.seconds:.2f} s"
+    )
     return 0
 
 

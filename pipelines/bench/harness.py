@@ -33,8 +33,17 @@ def floor_command(data: Path, db: Path, json_out: Path | None = None, periods: l
 
 
 def probe_command(data: Path, warehouse: Path, timings: Path) -> list[str]:
-    return [sys.executable, "-m", "pipelines.bench.probe", "--data", str(data), "--warehouse", str(warehouse),
-            "--timings", str(timings)]
+    return [
+        sys.executable,
+        "-m",
+        "pipelines.bench.probe",
+        "--data",
+        str(data),
+        "--warehouse",
+        str(warehouse),
+        "--timings",
+        str(timings),
+    ]
 
 
 class Bench:
@@ -60,8 +69,14 @@ class Bench:
         db.unlink(missing_ok=True)
         for leftover in (out, db.with_name(db.name + ".wal")):
             leftover.unlink(missing_ok=True)
-        figures = {"seconds": m.seconds, "load_seconds": loaded["seconds"], "peak_rss": m.peak_rss,
-                   "rows": loaded["rows"], "files": loaded["files"], "skipped": loaded["skipped"]}
+        figures = {
+            "seconds": m.seconds,
+            "load_seconds": loaded["seconds"],
+            "peak_rss": m.peak_rss,
+            "rows": loaded["rows"],
+            "files": loaded["files"],
+            "skipped": loaded["skipped"],
+        }
         self.say(f"  floor {name}: {m.seconds:.2f} s, {loaded['rows']:,} rows, {m.peak_rss / 2**30:.2f} GB")
         return figures
 
@@ -79,18 +94,29 @@ class Bench:
         steps, runs = read_steps(warehouse, timings["run_ids"])
         figures["stages"] = split_stages(steps, timings["raw_check_intervals"], m.samples, m.started, m.seconds)
         figures["stages"]["total"]["peak_rss"] = m.peak_rss
-        figures["other_parts"] = other_parts(steps, runs, m.started, m.seconds, timings["imported"],
-                                             timings["finished"], figures["stages"]["other"]["seconds"])
+        figures["other_parts"] = other_parts(
+            steps,
+            runs,
+            m.started,
+            m.seconds,
+            timings["imported"],
+            timings["finished"],
+            figures["stages"]["other"]["seconds"],
+        )
         periods = sorted(timings["ingested"])
         figures["periods"] = periods
         figures["rows"], figures["files"] = rows_read(warehouse, periods)
         if timings["run_ids"]:
             figures["dbt"] = dbt_nodes(warehouse, timings["run_ids"][-1])
         figures["failed"] = timings["failed"]
-        split = ", ".join(f"{stage} {figures['stages'][stage]['seconds']:.1f}"
-                          for stage in ("ingestion", "dbt", "checks", "publish", "other"))
-        self.say(f"  run {name}: {m.seconds:.1f} s ({split}), {figures['rows']:,} rows, "
-                 f"{m.peak_rss / 2**30:.2f} GB{'' if m.ok else ' FAILED'}")
+        split = ", ".join(
+            f"{stage} {figures['stages'][stage]['seconds']:.1f}"
+            for stage in ("ingestion", "dbt", "checks", "publish", "other")
+        )
+        self.say(
+            f"  run {name}: {m.seconds:.1f} s ({split}), {figures['rows']:,} rows, "
+            f"{m.peak_rss / 2**30:.2f} GB{'' if m.ok else ' FAILED'}"
+        )
         return figures
 
     def warm_up(self) -> None:
@@ -111,8 +137,13 @@ class Bench:
     def scale_case(self, case: D.Case, repeat: int) -> list[dict]:
         data = D.ensure_dataset(case.dataset, self.work_dir, self.say, env=self.env)
         D.warm(data)
-        result = {"key": case.key, "label": case.label, "dataset": case.dataset.command(Path("DIR")),
-                  "floor": [], "runs": []}
+        result = {
+            "key": case.key,
+            "label": case.label,
+            "dataset": case.dataset.command(Path("DIR")),
+            "floor": [],
+            "runs": [],
+        }
         for i in range(repeat):
             self.say(f"{case.label}: run {i + 1} of {repeat}")
             result["floor"].append(self.floor(data, None, case.key))
@@ -126,12 +157,27 @@ class Bench:
         base, new = periods[:-1], periods[-1]
         command = case.dataset.command(Path("DIR"))
         results = {
-            "base": {"key": "incremental-base", "label": f"{case.label}: {len(base)} months, new warehouse",
-                     "dataset": command + f" (first {len(base)} months)", "floor": [], "runs": []},
-            "add": {"key": "incremental", "label": f"{case.label}: +1 month on {len(base)}",
-                    "dataset": command, "floor": [], "runs": []},
-            "full": {"key": "incremental-full", "label": f"{case.label}: {len(periods)} months, new warehouse",
-                     "dataset": command, "floor": [], "runs": []},
+            "base": {
+                "key": "incremental-base",
+                "label": f"{case.label}: {len(base)} months, new warehouse",
+                "dataset": command + f" (first {len(base)} months)",
+                "floor": [],
+                "runs": [],
+            },
+            "add": {
+                "key": "incremental",
+                "label": f"{case.label}: +1 month on {len(base)}",
+                "dataset": command,
+                "floor": [],
+                "runs": [],
+            },
+            "full": {
+                "key": "incremental-full",
+                "label": f"{case.label}: {len(periods)} months, new warehouse",
+                "dataset": command,
+                "floor": [],
+                "runs": [],
+            },
         }
         view = self.work_dir / "data" / f"{case.dataset.name}-view"
         warehouse = self.work_dir / "warehouse" / "incremental"
@@ -145,8 +191,9 @@ class Bench:
             results["add"]["floor"].append(self.floor(view, [new], "incremental"))
             results["add"]["runs"].append(self.pipeline(view, warehouse, "incremental", fresh=False))
             results["full"]["floor"].append(self.floor(data, None, "incremental-full"))
-            results["full"]["runs"].append(self.pipeline(data, self.work_dir / "warehouse" / "full",
-                                                         "incremental-full"))
+            results["full"]["runs"].append(
+                self.pipeline(data, self.work_dir / "warehouse" / "full", "incremental-full")
+            )
         return [results["base"], results["add"], results["full"]]
 
 

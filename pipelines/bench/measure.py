@@ -55,8 +55,14 @@ def tree_rss(process: psutil.Process) -> int:
     return total
 
 
-def run_measured(command: list[str], *, log: Path | None = None, env: dict | None = None,
-                 cwd: Path | None = None, interval: float = INTERVAL) -> Measurement:
+def run_measured(
+    command: list[str],
+    *,
+    log: Path | None = None,
+    env: dict | None = None,
+    cwd: Path | None = None,
+    interval: float = INTERVAL,
+) -> Measurement:
     """Run `command` to its end, sampling its tree's RSS; its output goes to `log` (or is discarded)."""
     out = open(log, "w", encoding="utf-8") if log else subprocess.DEVNULL
     samples: list[tuple[float, int]] = []
@@ -90,8 +96,7 @@ def run_measured(command: list[str], *, log: Path | None = None, env: dict | Non
         if log:
             out.close()
     peak = max(max((rss for _, rss in samples), default=0), usage.ru_maxrss * 1024)
-    return Measurement(list(map(str, command)), returncode, started, seconds, peak, samples,
-                       str(log) if log else None)
+    return Measurement(list(map(str, command)), returncode, started, seconds, peak, samples, str(log) if log else None)
 
 
 def median(values):

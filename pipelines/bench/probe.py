@@ -44,20 +44,28 @@ def main(argv: list[str] | None = None) -> int:
 
     raw_assets.check_raw = timed_check_raw
     imported = time.time()
-    summary = run_pipeline(Locations(args.data.resolve(), args.warehouse.resolve()),
-                           full_refresh=args.full_refresh, progress=lambda m: print(m, file=sys.stderr))
+    summary = run_pipeline(
+        Locations(args.data.resolve(), args.warehouse.resolve()),
+        full_refresh=args.full_refresh,
+        progress=lambda m: print(m, file=sys.stderr),
+    )
     finished = time.time()
     print(summary.describe())
-    args.timings.write_text(json.dumps({
-        "started": STARTED,
-        "imported": imported,
-        "finished": finished,
-        "ok": summary.ok,
-        "run_ids": summary.run_ids,
-        "ingested": summary.ingested,
-        "failed": summary.failed,
-        "raw_check_intervals": intervals,
-    }, indent=1))
+    args.timings.write_text(
+        json.dumps(
+            {
+                "started": STARTED,
+                "imported": imported,
+                "finished": finished,
+                "ok": summary.ok,
+                "run_ids": summary.run_ids,
+                "ingested": summary.ingested,
+                "failed": summary.failed,
+                "raw_check_intervals": intervals,
+            },
+            indent=1,
+        )
+    )
     return 0 if summary.ok else 1
 
 

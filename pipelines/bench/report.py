@@ -29,8 +29,10 @@ def summarise(case: dict) -> dict:
     """Medians of a case's runs and floors."""
     runs = [r for r in case["runs"] if r.get("stages")]
     stages = {
-        s: {"seconds": median(r["stages"][s]["seconds"] for r in runs),
-            "peak_rss": median(r["stages"][s]["peak_rss"] for r in runs)}
+        s: {
+            "seconds": median(r["stages"][s]["seconds"] for r in runs),
+            "peak_rss": median(r["stages"][s]["peak_rss"] for r in runs),
+        }
         for s in (*STAGES, "other", "total")
     }
     return {
@@ -42,16 +44,23 @@ def summarise(case: dict) -> dict:
         "files": median(r.get("files") for r in runs),
         "totals": [r["seconds"] for r in case["runs"]],
         "stages": stages,
-        "other_parts": {k: median(r.get("other_parts", {}).get(k) for r in runs)
-                        for k in ("startup", "plan", "dagster", "exit")},
-        "dbt": {k: median(r.get("dbt", {}).get("kinds", {}).get(k, {}).get("seconds") for r in runs)
-                for k in ("seed", "model", "test")},
-        "dbt_nodes": {k: median(r.get("dbt", {}).get("kinds", {}).get(k, {}).get("count") for r in runs)
-                      for k in ("seed", "model", "test")},
-        "floor": {"seconds": median(f["seconds"] for f in case["floor"]),
-                  "load_seconds": median(f["load_seconds"] for f in case["floor"]),
-                  "peak_rss": median(f["peak_rss"] for f in case["floor"]),
-                  "rows": median(f["rows"] for f in case["floor"])},
+        "other_parts": {
+            k: median(r.get("other_parts", {}).get(k) for r in runs) for k in ("startup", "plan", "dagster", "exit")
+        },
+        "dbt": {
+            k: median(r.get("dbt", {}).get("kinds", {}).get(k, {}).get("seconds") for r in runs)
+            for k in ("seed", "model", "test")
+        },
+        "dbt_nodes": {
+            k: median(r.get("dbt", {}).get("kinds", {}).get(k, {}).get("count") for r in runs)
+            for k in ("seed", "model", "test")
+        },
+        "floor": {
+            "seconds": median(f["seconds"] for f in case["floor"]),
+            "load_seconds": median(f["load_seconds"] for f in case["floor"]),
+            "peak_rss": median(f["peak_rss"] for f in case["floor"]),
+            "rows": median(f["rows"] for f in case["floor"]),
+        },
     }
 
 
@@ -86,7 +95,10 @@ def _ratio(seconds, floor) -> str:
 def _repeats(repeat: int) -> str:
     if repeat == 1:
         return "One run per case"
-    return f"Median of {repeat} runs for the cases up to ×1 (the runs' whole times in brackets), one run for the larger ones"
+    return (
+        f"Median of {repeat} runs for the cases up to ×1 (the runs' whole times in brackets), "
+        "one run for the larger ones"
+    )
 
 
 def render_section(results: dict) -> str:
@@ -106,8 +118,12 @@ def render_section(results: dict) -> str:
         f"{v.get('great-expectations', '?')}; load average {', '.join(map(str, m.get('load_average', [])))} "
         f"at the start. {_repeats(results['repeat'])}; every run into a new warehouse, except the added "
         "month of the incremental case. Generating the datasets is not timed."
-        + (" Python's bytecode is cached and one untimed warm-up run comes first, as on a machine where the "
-           "pipeline runs every night." if results.get("bytecode") else ""),
+        + (
+            " Python's bytecode is cached and one untimed warm-up run comes first, as on a machine where the "
+            "pipeline runs every night."
+            if results.get("bytecode")
+            else ""
+        ),
         "",
         "| case | rows read | floor: DuckDB alone | whole run | × floor | rows/s | peak RSS | floor peak RSS |",
         "|---|---|---|---|---|---|---|---|",
@@ -131,27 +147,33 @@ def render_section(results: dict) -> str:
     ]
     for s in summaries:
         floor = s["floor"]["seconds"]
-        lines.append(f"| {s['label']} | floor: DuckDB alone | {_s(floor)} | 1.0 | {_rate(s['floor']['rows'], floor)} "
-                     f"| {_gb(s['floor']['peak_rss'])} |")
+        lines.append(
+            f"| {s['label']} | floor: DuckDB alone | {_s(floor)} | 1.0 | {_rate(s['floor']['rows'], floor)} "
+            f"| {_gb(s['floor']['peak_rss'])} |"
+        )
         for stage in (*STAGES, "other", "total"):
             f = s["stages"][stage]
             rate = "—" if stage == "other" else _rate(s["rows"], f["seconds"])
-            lines.append(f"| | {STAGE_LABELS[stage]} | {_s(f['seconds'])} | {_ratio(f['seconds'], floor)} | "
-                         f"{rate} | {_gb(f['peak_rss'])} |")
+            lines.append(
+                f"| | {STAGE_LABELS[stage]} | {_s(f['seconds'])} | {_ratio(f['seconds'], floor)} | "
+                f"{rate} | {_gb(f['peak_rss'])} |"
+            )
     lines += [
         "",
         "Where `other` goes (start-up: interpreter and imports; definitions and planning: outside the "
         "Dagster runs; Dagster: inside the runs, outside the steps; exit: after the pipeline returned), and "
         "dbt's node time by kind (summed over dbt's threads, so shares rather than wall time):",
         "",
-        "| case | start-up | definitions and planning | Dagster outside steps | process exit | dbt: seeds / models / tests |",
+        "| case | start-up | definitions and planning | Dagster outside steps | process exit "
+        "| dbt: seeds / models / tests |",
         "|---|---|---|---|---|---|",
     ]
     for s in summaries:
         o, d, n = s["other_parts"], s["dbt"], s["dbt_nodes"]
         nodes = " / ".join(f"{_s(d[k])} ({int(n[k]) if n[k] is not None else '—'})" for k in ("seed", "model", "test"))
-        lines.append(f"| {s['label']} | {_s(o['startup'])} | {_s(o['plan'])} | {_s(o['dagster'])} | "
-                     f"{_s(o['exit'])} | {nodes} |")
+        lines.append(
+            f"| {s['label']} | {_s(o['startup'])} | {_s(o['plan'])} | {_s(o['dagster'])} | {_s(o['exit'])} | {nodes} |"
+        )
     chart = results.get("chart")
     if chart:
         lines += ["", f"![Wall time and peak memory against rows per run]({chart})"]
@@ -176,7 +198,7 @@ def replace_section(text: str, section: str) -> str:
     start, end = text.find(START), text.find(END)
     if start == -1 or end == -1 or end < start:
         return text.rstrip("\n") + "\n\n" + section + "\n"
-    return text[:start] + section + text[end + len(END):]
+    return text[:start] + section + text[end + len(END) :]
 
 
 def write_report(results: dict, out: Path, chart: Path | None) -> None:
@@ -213,22 +235,30 @@ def write_chart(results: dict, path: Path) -> None:
     if summaries:
         rows = [s["rows"] for s in summaries]
         series = [("whole run", lambda s: s["stages"]["total"]["seconds"], "-", 2.2)]
-        series += [(STAGE_LABELS[st], (lambda st: lambda s: s["stages"][st]["seconds"])(st), "--", 1.2)
-                   for st in (*STAGES, "other")]
+        series += [
+            (STAGE_LABELS[st], (lambda s, st=st: s["stages"][st]["seconds"]), "--", 1.2) for st in (*STAGES, "other")
+        ]
         series.append(("floor: DuckDB alone", lambda s: s["floor"]["seconds"], ":", 2.2))
         for label, get, style, width in series:
             values = [get(s) for s in summaries]
             pts = [(r, v) for r, v in zip(rows, values) if v]
             if pts:
                 left.plot(*zip(*pts), style, marker="o", linewidth=width, label=label)
-        for label, get, style in (("whole run (process tree)", lambda s: s["stages"]["total"]["peak_rss"], "-"),
-                                  ("floor: DuckDB alone", lambda s: s["floor"]["peak_rss"], ":")):
+        for label, get, style in (
+            ("whole run (process tree)", lambda s: s["stages"]["total"]["peak_rss"], "-"),
+            ("floor: DuckDB alone", lambda s: s["floor"]["peak_rss"], ":"),
+        ):
             pts = [(r, get(s) / GB) for r, s in zip(rows, summaries) if get(s)]
             if pts:
                 right.plot(*zip(*pts), style, marker="o", linewidth=2, label=label)
         for s in summaries:
-            left.annotate(s["key"], (s["rows"], s["stages"]["total"]["seconds"] or 1), textcoords="offset points",
-                          xytext=(4, 6), fontsize=8)
+            left.annotate(
+                s["key"],
+                (s["rows"], s["stages"]["total"]["seconds"] or 1),
+                textcoords="offset points",
+                xytext=(4, 6),
+                fontsize=8,
+            )
     right.set_ylim(bottom=0)
     for ax, title, unit in ((left, "Wall time per stage", "seconds"), (right, "Peak memory (RSS)", "GB")):
         ax.set_xscale("log")

@@ -91,18 +91,34 @@ def _length(windows) -> float:
     return sum(b - a for a, b in windows)
 
 
-def other_parts(steps: list[Step], runs: list[tuple[float, float]], started: float, seconds: float,
-                imported: float, finished: float, other: float) -> dict[str, float]:
+def other_parts(
+    steps: list[Step],
+    runs: list[tuple[float, float]],
+    started: float,
+    seconds: float,
+    imported: float,
+    finished: float,
+    other: float,
+) -> dict[str, float]:
     """What `other` holds: startup, plan, dagster, exit (seconds; see the module's docstring)."""
     startup = max(0.0, imported - started)
     leaving = max(0.0, started + seconds - finished)
     dagster = max(0.0, _length(runs) - sum(s.end - s.start for s in steps))
-    return {"startup": startup, "plan": max(0.0, other - startup - leaving - dagster), "dagster": dagster,
-            "exit": leaving}
+    return {
+        "startup": startup,
+        "plan": max(0.0, other - startup - leaving - dagster),
+        "dagster": dagster,
+        "exit": leaving,
+    }
 
 
-def split_stages(steps: list[Step], check_intervals: list[tuple[float, float]],
-                 samples: list[tuple[float, int]], started: float, seconds: float) -> dict[str, dict]:
+def split_stages(
+    steps: list[Step],
+    check_intervals: list[tuple[float, float]],
+    samples: list[tuple[float, int]],
+    started: float,
+    seconds: float,
+) -> dict[str, dict]:
     """{stage: {"seconds", "peak_rss"}} for ingestion, dbt, checks, publish, other and total."""
     windows: dict[str, list[tuple[float, float]]] = {s: [] for s in (*STAGES, "other")}
     for step in steps:
@@ -115,8 +131,10 @@ def split_stages(steps: list[Step], check_intervals: list[tuple[float, float]],
         figures[stage] = {"seconds": _length(windows[stage]), "peak_rss": peak_between(samples, windows[stage])}
     timed = [w for stage in STAGES for w in windows[stage]]
     rest = subtract([(started, started + seconds)], timed)
-    figures["other"] = {"seconds": max(0.0, seconds - sum(figures[s]["seconds"] for s in STAGES)),
-                        "peak_rss": peak_between(samples, rest)}
+    figures["other"] = {
+        "seconds": max(0.0, seconds - sum(figures[s]["seconds"] for s in STAGES)),
+        "peak_rss": peak_between(samples, rest),
+    }
     figures["total"] = {"seconds": seconds, "peak_rss": max((r for _, r in samples), default=None)}
     return figures
 
@@ -137,8 +155,10 @@ def dbt_nodes(warehouse: Path, run_id: str) -> dict:
         k["count"] += 1
         k["seconds"] = round(k["seconds"] + (r.get("execution_time") or 0.0), 3)
     slowest = sorted(results, key=lambda r: r.get("execution_time") or 0.0, reverse=True)[:8]
-    return {"kinds": kinds,
-            "slowest": [[r["unique_id"].split(".")[-1], round(r.get("execution_time") or 0.0, 3)] for r in slowest]}
+    return {
+        "kinds": kinds,
+        "slowest": [[r["unique_id"].split(".")[-1], round(r.get("execution_time") or 0.0, 3)] for r in slowest],
+    }
 
 
 def rows_read(warehouse: Path, periods: list[str]) -> tuple[int, int]:

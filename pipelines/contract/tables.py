@@ -291,8 +291,10 @@ DISABILITY_CARDS = Table(
             ENUM,
             values=DISABILITY_GRADES,
             # 1级 … 4级 and 1 … 4 (text or number) are read as the grade too.
-            variants={**{f"{n}级": k for k, n in DISABILITY_GRADES.items()},
-                      **{str(n): k for k, n in DISABILITY_GRADES.items()}},
+            variants={
+                **{f"{n}级": k for k, n in DISABILITY_GRADES.items()},
+                **{str(n): k for k, n in DISABILITY_GRADES.items()},
+            },
         ),
         Column("发证日期", "issue_date", DATE),
         Column("证件状态", "card_status", ENUM, values={"有效": "valid", "注销": "cancelled"}),

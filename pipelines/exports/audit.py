@@ -40,8 +40,19 @@ def read_downloads(folder: Path | None = None) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def download_entry(*, user: str, channel: str, kind: str, period: str, county: str | None,
-                   conditions: str, rows: int, masked: bool, fmt: str, when: datetime) -> dict:
+def download_entry(
+    *,
+    user: str,
+    channel: str,
+    kind: str,
+    period: str,
+    county: str | None,
+    conditions: str,
+    rows: int,
+    masked: bool,
+    fmt: str,
+    when: datetime,
+) -> dict:
     return {
         "at": when.isoformat(timespec="seconds"),
         "user": user,

@@ -87,8 +87,9 @@ def _connect(path: Path):
     try:
         return duckdb.connect(str(path), read_only=True)
     except duckdb.IOException as exc:
-        raise ExportError(f"the warehouse {path} cannot be opened now (a run may be writing it): "
-                          f"{type(exc).__name__}") from None
+        raise ExportError(
+            f"the warehouse {path} cannot be opened now (a run may be writing it): {type(exc).__name__}"
+        ) from None
 
 
 def _county_name(con, county6: str) -> str | None:
@@ -103,8 +104,13 @@ def _county_name(con, county6: str) -> str | None:
     return row[0]
 
 
-def read_list(kind: str, where: Locations | Path | str, period: str | None = None,
-              county: str | None = None, unmasked: bool = False) -> ExportedList:
+def read_list(
+    kind: str,
+    where: Locations | Path | str,
+    period: str | None = None,
+    county: str | None = None,
+    unmasked: bool = False,
+) -> ExportedList:
     """The list `kind` of `period` (default: the latest period of its table), of one county or all."""
     if kind not in EXPORT_KINDS:
         raise ExportError(f"unknown list {kind!r}: one of {', '.join(EXPORT_KINDS)}")
@@ -137,8 +143,9 @@ def read_list(kind: str, where: Locations | Path | str, period: str | None = Non
     return ExportedList(kind, period, county6, county_name, not unmasked, frame)
 
 
-def write_list(exported: ExportedList, fmt: str, out: Path | str | BinaryIO, user: str | None = None,
-               when: datetime | None = None) -> int:
+def write_list(
+    exported: ExportedList, fmt: str, out: Path | str | BinaryIO, user: str | None = None, when: datetime | None = None
+) -> int:
     if fmt not in FORMATS:
         raise ExportError(f"--format: one of {', '.join(FORMATS)}")
     target = Path(out) if isinstance(out, (str, Path)) else out
@@ -151,9 +158,17 @@ def write_list(exported: ExportedList, fmt: str, out: Path | str | BinaryIO, use
     return exported.rows
 
 
-def export_list(kind: str, locations_or_path: Locations | Path | str, period: str | None, fmt: str,
-                out: Path | str | BinaryIO, county: str | None = None, unmasked: bool = False,
-                user: str | None = None, channel: str = "cli") -> int:
+def export_list(
+    kind: str,
+    locations_or_path: Locations | Path | str,
+    period: str | None,
+    fmt: str,
+    out: Path | str | BinaryIO,
+    county: str | None = None,
+    unmasked: bool = False,
+    user: str | None = None,
+    channel: str = "cli",
+) -> int:
     """Write the list `kind` of `period` to `out` as `fmt` (csv|xlsx) and record the download in the
     audit log (who, when, which list, filters, rows, masked or not); returns the number of rows."""
     if fmt not in FORMATS:
@@ -162,8 +177,18 @@ def export_list(kind: str, locations_or_path: Locations | Path | str, period: st
     user = user or default_user()
     when = datetime.now(EXPORT_TZ)
     rows = write_list(exported, fmt, out, user=user, when=when)
-    record_download(download_entry(
-        user=user, channel=channel, kind=kind, period=exported.period, county=exported.county,
-        conditions=exported.conditions(), rows=rows, masked=exported.masked, fmt=fmt, when=when,
-    ))
+    record_download(
+        download_entry(
+            user=user,
+            channel=channel,
+            kind=kind,
+            period=exported.period,
+            county=exported.county,
+            conditions=exported.conditions(),
+            rows=rows,
+            masked=exported.masked,
+            fmt=fmt,
+            when=when,
+        )
+    )
     return rows

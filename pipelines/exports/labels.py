@@ -9,13 +9,39 @@ EXPORT_KINDS = ("warnings", "verifications", "kpis", "quarantine", "files")
 
 # product.md, "Exports": headers in this order.
 FINDING_HEADERS = (
-    "统计期", "预警编号", "规则编号", "规则名称", "类型", "预警等级", "县区", "乡镇街道", "村社区", "行政区划代码",
-    "姓名", "身份证号", "家庭编号", "涉及人数", "指标值", "阈值", "首次预警期", "持续月数", "数据来源",
+    "统计期",
+    "预警编号",
+    "规则编号",
+    "规则名称",
+    "类型",
+    "预警等级",
+    "县区",
+    "乡镇街道",
+    "村社区",
+    "行政区划代码",
+    "姓名",
+    "身份证号",
+    "家庭编号",
+    "涉及人数",
+    "指标值",
+    "阈值",
+    "首次预警期",
+    "持续月数",
+    "数据来源",
 )
 KPI_HEADERS = ("统计期", "行政区划代码", "区域名称", "层级", "指标编号", "指标名称", "值")
 QUARANTINE_HEADERS = ("统计期", "来源", "表", "文件", "行号", "原因", "列", "原始值")
 FILE_HEADERS = (
-    "统计期", "来源", "表", "文件", "状态", "读取行数", "入库行数", "隔离行数", "重复行数", "表尾空行数",
+    "统计期",
+    "来源",
+    "表",
+    "文件",
+    "状态",
+    "读取行数",
+    "入库行数",
+    "隔离行数",
+    "重复行数",
+    "表尾空行数",
 )
 HEADERS = {
     "warnings": FINDING_HEADERS,
@@ -34,10 +60,22 @@ TITLES = {
 }
 # Columns written as text in XLSX whatever they hold (ids and every code). Everything that is a string
 # is written with write_string anyway; this set is what the tests check and what may never be numeric.
-TEXT_COLUMNS = frozenset({
-    "统计期", "预警编号", "规则编号", "行政区划代码", "身份证号", "家庭编号", "首次预警期", "指标编号", "文件",
-    "原始值", "指标值", "阈值",
-})
+TEXT_COLUMNS = frozenset(
+    {
+        "统计期",
+        "预警编号",
+        "规则编号",
+        "行政区划代码",
+        "身份证号",
+        "家庭编号",
+        "首次预警期",
+        "指标编号",
+        "文件",
+        "原始值",
+        "指标值",
+        "阈值",
+    }
+)
 # The column of each list that holds the person's id (masked by default).
 ID_COLUMN = {"warnings": "身份证号", "verifications": "身份证号", "quarantine": "原始值"}
 

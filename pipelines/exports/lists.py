@@ -12,6 +12,7 @@ import unicodedata
 
 import polars as pl
 
+from pipelines.catalog import has_table  # noqa: F401  (exports ask through lists.has_table)
 from pipelines.exports.labels import (
     COUNTY_NAME_HEADERS,
     FILE_STATUS_LABELS,
@@ -31,7 +32,6 @@ from pipelines.exports.labels import (
     TABLE_TITLES,
     describe_sources,
 )
-from pipelines.catalog import has_table  # noqa: F401  (exports ask through lists.has_table)
 from pipelines.exports.masking import mask_id_expr, mask_name_expr, scrub_ids_expr
 
 FINDINGS = "main_marts.fct_findings"
@@ -76,7 +76,9 @@ def _county_clause(column: str, county6: str | None, params: list) -> str:
 def findings(con, kind: str, period: str, county6: str | None, unmasked: bool) -> pl.DataFrame:
     params: list = [period, FINDING_KIND[kind]]
     where = _county_clause("f.region_code", county6, params)
-    df = _frame(con, f"""
+    df = _frame(
+        con,
+        f"""
         select f.period, f.warning_id, f.rule_id, f.rule_name, f.kind, f.severity,
                r.county_code, r.county_name, r.township_code, r.township_name, r.name as village_name,
                f.region_code, f.subject_name, f.subject_person_id, f.household_id, f.persons_involved,
@@ -84,7 +86,9 @@ def findings(con, kind: str, period: str, county6: str | None, unmasked: bool) -
         from {FINDINGS} as f
         left join {REGIONS} as r on r.region_code = f.region_code
         where f.period = ? and f.kind = ?{where}
-    """, params)
+    """,
+        params,
+    )
     name = pl.col("subject_name").cast(pl.String)
     person = pl.col("subject_person_id").cast(pl.String)
     df = df.with_columns(
@@ -96,13 +100,28 @@ def findings(con, kind: str, period: str, county6: str | None, unmasked: bool) -
         source_rows=pl.col("source_rows").map_elements(describe_sources, return_dtype=pl.String),
         persons_involved=pl.col("persons_involved").cast(pl.Int64),
         consecutive_periods=pl.col("consecutive_periods").cast(pl.Int64),
-    ).sort(
-        ["_severity_order", "county_code", "township_code", "rule_id", "warning_id"], nulls_last=True
-    )
-    columns = ["period", "warning_id", "rule_id", "rule_name", "kind", "severity", "county_name",
-               "township_name", "village_name", "region_code", "subject_name", "subject_person_id",
-               "household_id", "persons_involved", "value", "threshold", "first_period",
-               "consecutive_periods", "source_rows"]
+    ).sort(["_severity_order", "county_code", "township_code", "rule_id", "warning_id"], nulls_last=True)
+    columns = [
+        "period",
+        "warning_id",
+        "rule_id",
+        "rule_name",
+        "kind",
+        "severity",
+        "county_name",
+        "township_name",
+        "village_name",
+        "region_code",
+        "subject_name",
+        "subject_person_id",
+        "household_id",
+        "persons_involved",
+        "value",
+        "threshold",
+        "first_period",
+        "consecutive_periods",
+        "source_rows",
+    ]
     return _with_headers(df.select(columns), kind)
 
 
@@ -111,13 +130,17 @@ def kpis(con, period: str, county6: str | None) -> pl.DataFrame:
     where = ""
     if county6 is not None:
         where = " and k.level in ('county', 'township')" + _county_clause("k.region_code", county6, params)
-    df = _frame(con, f"""
+    df = _frame(
+        con,
+        f"""
         select k.period, k.region_code, r.name as region_name, k.level, k.indicator_id,
                cast(k.value as double) as value
         from {KPIS} as k
         left join {REGIONS} as r on r.region_code = k.region_code
         where k.period = ?{where}
-    """, params)
+    """,
+        params,
+    )
     df = df.with_columns(
         _level_order=pl.col("level").replace_strict(LEVEL_ORDER, default=len(LEVEL_ORDER)),
         _kpi_order=pl.col("indicator_id").replace_strict(KPI_ORDER, default=len(KPI_ORDER)),
@@ -166,12 +189,15 @@ def _quarantine_county(raw_row: str | None, county_by_name: dict[str, str]) -> s
     return None
 
 
-def quarantine(con, period: str, county6: str | None, county_name: str | None,
-               unmasked: bool) -> pl.DataFrame:
-    df = _frame(con, f"""
+def quarantine(con, period: str, county6: str | None, county_name: str | None, unmasked: bool) -> pl.DataFrame:
+    df = _frame(
+        con,
+        f"""
         select period, source, table_name, file, row_number, reason, column_name, raw_value, raw_row
         from {QUARANTINE} where period = ?
-    """, [period])
+    """,
+        [period],
+    )
     if county6 is not None:
         found = quarantine_counties(df["raw_row"].to_list(), [(county6, county_name)])
         df = df.filter(pl.Series(found, dtype=pl.String).eq_missing(county6))
@@ -179,33 +205,43 @@ def quarantine(con, period: str, county6: str | None, county_name: str | None,
     if not unmasked:
         column = pl.col("column_name")
         raw = (
-            pl.when(column.is_in(sorted(ID_HEADERS))).then(mask_id_expr(raw))
-            .when(column.is_in(sorted(NAME_HEADERS))).then(mask_name_expr(raw))
+            pl.when(column.is_in(sorted(ID_HEADERS)))
+            .then(mask_id_expr(raw))
+            .when(column.is_in(sorted(NAME_HEADERS)))
+            .then(mask_name_expr(raw))
             .otherwise(scrub_ids_expr(raw))
         )
-    df = df.with_columns(
-        raw_value=raw,
-        row_number=pl.col("row_number").cast(pl.Int64),
-    ).sort(["file", "row_number"], nulls_last=False).with_columns(
-        source=_label("source", SOURCE_LABELS),
-        table_name=_label("table_name", TABLE_TITLES),
+    df = (
+        df.with_columns(
+            raw_value=raw,
+            row_number=pl.col("row_number").cast(pl.Int64),
+        )
+        .sort(["file", "row_number"], nulls_last=False)
+        .with_columns(
+            source=_label("source", SOURCE_LABELS),
+            table_name=_label("table_name", TABLE_TITLES),
+        )
     )
     columns = ["period", "source", "table_name", "file", "row_number", "reason", "column_name", "raw_value"]
     return _with_headers(df.select(columns), "quarantine")
 
 
 def files(con, period: str) -> pl.DataFrame:
-    df = _frame(con, f"""
+    df = _frame(
+        con,
+        f"""
         select period, source, table_name, file, status, rows_read, rows_loaded, rows_quarantined,
                rows_duplicate, rows_footer_blank
         from {FILES} where period = ? order by file
-    """, [period])
+    """,
+        [period],
+    )
     counts = ["rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate", "rows_footer_blank"]
     df = df.with_columns(
+        *[pl.col(c).cast(pl.Int64) for c in counts],
         source=_label("source", SOURCE_LABELS),
         table_name=_label("table_name", TABLE_TITLES),
         status=_label("status", FILE_STATUS_LABELS),
-        *[pl.col(c).cast(pl.Int64) for c in counts],
     )
     return _with_headers(df, "files")
 

@@ -10,16 +10,26 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def generate(out: Path, preset: str = "demo", scale: float = 1.0, months: int | None = None, seed: int = 0,
-             dirty: float | None = None, progress=None, city: str = "taian", reference: bool = True) -> dict:
+def generate(
+    out: Path,
+    preset: str = "demo",
+    scale: float = 1.0,
+    months: int | None = None,
+    seed: int = 0,
+    dirty: float | None = None,
+    progress=None,
+    city: str = "taian",
+    reference: bool = True,
+) -> dict:
     """`city`: a key of `cities.CITIES` (`taian`, `jining`) or a `cities.City`; `report-2021` is taian only.
     `reference=False` leaves out truth/findings.csv and kpis.csv (the reference evaluation)."""
     from pipelines.generate.model import build_dataset
     from pipelines.generate.truth import write_dataset
 
     ds = build_dataset(preset=preset, scale=scale, months=months, seed=seed, progress=progress, city=city)
-    return write_dataset(Path(out), ds, seed=seed, dirty=0.03 if dirty is None else dirty, progress=progress,
-                         reference=reference)
+    return write_dataset(
+        Path(out), ds, seed=seed, dirty=0.03 if dirty is None else dirty, progress=progress, reference=reference
+    )
 
 
 __all__ = ["generate"]

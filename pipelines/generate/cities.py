@@ -54,8 +54,11 @@ class StandardsSchedule:
 
     def rows(self, rng: np.random.Generator, urban_share: float) -> list[tuple]:
         """(effective_from, urban, rural, tekun, multiplier, relapse line) of one county."""
-        urban = self.urban_base - int(rng.integers(0, self.urban_jitter)) * self.step - (
-            0 if urban_share > 0.6 else self.rural_county_discount)
+        urban = (
+            self.urban_base
+            - int(rng.integers(0, self.urban_jitter)) * self.step
+            - (0 if urban_share > 0.6 else self.rural_county_discount)
+        )
         rural = urban - self.rural_gap + int(rng.integers(0, self.rural_jitter)) * self.step
         latest = max(self.years)
         out = []
@@ -63,15 +66,32 @@ class StandardsSchedule:
             back = latest - year
             u = urban - back * self.urban_raise
             r = rural - back * self.rural_raise
-            out.append((dt.date(year, self.raise_month, self.raise_day), u, r, int(round(u * self.tekun_ratio)),
-                        self.near_dibao_multiplier, self.relapse_income_line - back * self.relapse_raise))
+            out.append(
+                (
+                    dt.date(year, self.raise_month, self.raise_day),
+                    u,
+                    r,
+                    int(round(u * self.tekun_ratio)),
+                    self.near_dibao_multiplier,
+                    self.relapse_income_line - back * self.relapse_raise,
+                )
+            )
         return out
 
 
-
 DEFAULT_SEVERITY = {
-    "W01": "orange", "W02": "yellow", "W03": "yellow", "W04": "red", "W05": "orange", "W06": "orange",
-    "W07": "yellow", "W08": "orange", "V01": "orange", "V02": "orange", "V03": "yellow", "V04": "yellow",
+    "W01": "orange",
+    "W02": "yellow",
+    "W03": "yellow",
+    "W04": "red",
+    "W05": "orange",
+    "W06": "orange",
+    "W07": "yellow",
+    "W08": "orange",
+    "V01": "orange",
+    "V02": "orange",
+    "V03": "yellow",
+    "V04": "yellow",
 }
 DEFAULT_PARAMS = {"W04": {"within_days": 30}, "W05": {"self_care_levels": ["全失能"]}, "W07": {"drop_ratio": 0.30}}
 
@@ -83,8 +103,9 @@ class RuleSetting:
     params: dict
 
 
-def rule_settings(disabled: tuple[str, ...] = (), severity: dict | None = None,
-                  params: dict | None = None) -> dict[str, RuleSetting]:
+def rule_settings(
+    disabled: tuple[str, ...] = (), severity: dict | None = None, params: dict | None = None
+) -> dict[str, RuleSetting]:
     """The defaults of rules.md, overridden per rule."""
     sev = {**DEFAULT_SEVERITY, **(severity or {})}
     par = {**DEFAULT_PARAMS, **(params or {})}
@@ -95,13 +116,63 @@ def rule_settings(disabled: tuple[str, ...] = (), severity: dict | None = None,
 VILLAGE_PREFIX = tuple("东西南北前后大小上下新老石柳杏枣河山沙高") + tuple(
     "王李张刘赵孙马朱胡郭高宋韩曹董于姜崔吕丁孟侯郝孔魏徐杜田范贾"
 )
-VILLAGE_SUFFIX = ("庄", "家庄", "官庄", "王庄", "屯", "营", "峪", "店", "集", "楼", "洼", "坡", "岭", "寨", "河",
-                  "沟", "园", "泉", "埠", "里", "旺", "疃", "家峪", "家洼", "辛庄", "庄子", "铺", "堂")
+VILLAGE_SUFFIX = (
+    "庄",
+    "家庄",
+    "官庄",
+    "王庄",
+    "屯",
+    "营",
+    "峪",
+    "店",
+    "集",
+    "楼",
+    "洼",
+    "坡",
+    "岭",
+    "寨",
+    "河",
+    "沟",
+    "园",
+    "泉",
+    "埠",
+    "里",
+    "旺",
+    "疃",
+    "家峪",
+    "家洼",
+    "辛庄",
+    "庄子",
+    "铺",
+    "堂",
+)
 
 # Real county-level address codes of the province and beyond, for people born outside a city.
 _ELSEWHERE = (
-    370102, 370103, 370105, 370112, 370202, 370203, 370302, 370303, 370402, 370481, 370811, 370830,
-    370831, 370832, 371302, 371311, 371321, 370725, 370786, 371402, 372301, 410102, 320102, 130102,
+    370102,
+    370103,
+    370105,
+    370112,
+    370202,
+    370203,
+    370302,
+    370303,
+    370402,
+    370481,
+    370811,
+    370830,
+    370831,
+    370832,
+    371302,
+    371311,
+    371321,
+    370725,
+    370786,
+    371402,
+    372301,
+    410102,
+    320102,
+    130102,
 )
 
 
@@ -144,9 +215,38 @@ TAIAN = City(
     ),
     town_first=tuple("东西南北大小上下新石柳杏桃梨枣龙凤泉汶岱岳青白黄金银玉云"),
     town_second=tuple("阳安平宁兴丰华明德和泉山河桥店集庄营峪坡屯口城岭湖沟埠"),
-    communities=("泰和", "岱宗", "东岳", "财源", "望岳", "迎春", "青年", "振兴", "和平", "文化", "建设", "向阳",
-                 "光明", "胜利", "幸福", "龙潭", "仙鹤", "锦绣", "御碑", "汶河", "南关", "北关", "东关", "西关",
-                 "红门", "虎山", "桃花源", "金山", "凤台", "丰收"),
+    communities=(
+        "泰和",
+        "岱宗",
+        "东岳",
+        "财源",
+        "望岳",
+        "迎春",
+        "青年",
+        "振兴",
+        "和平",
+        "文化",
+        "建设",
+        "向阳",
+        "光明",
+        "胜利",
+        "幸福",
+        "龙潭",
+        "仙鹤",
+        "锦绣",
+        "御碑",
+        "汶河",
+        "南关",
+        "北关",
+        "东关",
+        "西关",
+        "红门",
+        "虎山",
+        "桃花源",
+        "金山",
+        "凤台",
+        "丰收",
+    ),
     standards=StandardsSchedule(),
     rules=rule_settings(),
     other_codes=_ELSEWHERE,
@@ -171,25 +271,90 @@ JINING = City(
     ),
     town_first=tuple("东西南北大小上新古仁义礼智杨柳桑微湖运蓼尼圣泗金银马羊黄白"),
     town_second=tuple("阳安平宁兴丰华庄集楼店口山河桥营寺屯堂桥岗湾闸坝圩营亭城"),
-    communities=("太白", "运河", "南池", "古槐", "济阳", "杏坛", "阙里", "鲁源", "尼山", "微湖", "蓼河", "光明",
-                 "和平", "仁和", "礼贤", "崇文", "洸河", "荷花", "柳行", "越河", "南苑", "北湖", "东门", "西门",
-                 "圣源", "孟府", "峄山", "钢山", "唐口", "金城"),
+    communities=(
+        "太白",
+        "运河",
+        "南池",
+        "古槐",
+        "济阳",
+        "杏坛",
+        "阙里",
+        "鲁源",
+        "尼山",
+        "微湖",
+        "蓼河",
+        "光明",
+        "和平",
+        "仁和",
+        "礼贤",
+        "崇文",
+        "洸河",
+        "荷花",
+        "柳行",
+        "越河",
+        "南苑",
+        "北湖",
+        "东门",
+        "西门",
+        "圣源",
+        "孟府",
+        "峄山",
+        "钢山",
+        "唐口",
+        "金城",
+    ),
     standards=StandardsSchedule(
-        urban_base=1010, urban_jitter=7, rural_county_discount=20, rural_gap=200, rural_jitter=3, step=5,
-        urban_raise=30, rural_raise=35, tekun_ratio=1.3, near_dibao_multiplier="1.30",
-        relapse_income_line=7000, relapse_raise=250, raise_month=7, raise_day=1,
+        urban_base=1010,
+        urban_jitter=7,
+        rural_county_discount=20,
+        rural_gap=200,
+        rural_jitter=3,
+        step=5,
+        urban_raise=30,
+        rural_raise=35,
+        tekun_ratio=1.3,
+        near_dibao_multiplier="1.30",
+        relapse_income_line=7000,
+        relapse_raise=250,
+        raise_month=7,
+        raise_day=1,
         years=(2026, 2025, 2024, 2023, 2022),
     ),
     rules=rule_settings(
         disabled=("W03",),
         severity={"W02": "orange"},
-        params={"W04": {"within_days": 45}, "W05": {"self_care_levels": ["全失能", "半失能"]},
-                "W07": {"drop_ratio": 0.25}},
+        params={
+            "W04": {"within_days": 45},
+            "W05": {"self_care_levels": ["全失能", "半失能"]},
+            "W07": {"drop_ratio": 0.25},
+        },
     ),
     # _ELSEWHERE with 济宁's own four codes replaced by 烟台芝罘, 聊城东昌府, 滨州滨城, 菏泽牡丹
     other_codes=(
-        370102, 370103, 370105, 370112, 370202, 370203, 370302, 370303, 370402, 370481, 370602, 371502,
-        371602, 371702, 371302, 371311, 371321, 370725, 370786, 371402, 372301, 410102, 320102, 130102,
+        370102,
+        370103,
+        370105,
+        370112,
+        370202,
+        370203,
+        370302,
+        370303,
+        370402,
+        370481,
+        370602,
+        371502,
+        371602,
+        371702,
+        371302,
+        371311,
+        371321,
+        370725,
+        370786,
+        371402,
+        372301,
+        410102,
+        320102,
+        130102,
     ),
     colliding_base="王庄",
 )
@@ -197,7 +362,7 @@ JINING = City(
 CITIES = {c.key: c for c in (TAIAN, JINING)}
 
 
-def get_city(city: "str | City") -> City:
+def get_city(city: str | City) -> City:
     if isinstance(city, City):
         return city
     try:

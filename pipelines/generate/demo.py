@@ -8,22 +8,55 @@ import numpy as np
 import polars as pl
 
 from .ids import IdFactory
-from .population import (draw_sizes, forward_fill_draws, make_members, make_persons, month_end,
-                         random_dates, spells, villages)
+from .population import (
+    draw_sizes,
+    forward_fill_draws,
+    make_members,
+    make_persons,
+    month_end,
+    random_dates,
+    spells,
+    villages,
+)
 from .presets import DemoPreset
 
 DIBAO_SIZES = {1: 0.30, 2: 0.28, 3: 0.20, 4: 0.12, 5: 0.07, 6: 0.03}
 NEAR_SIZES = {1: 0.15, 2: 0.30, 3: 0.28, 4: 0.18, 5: 0.09}
 MON_SIZES = {1: 0.12, 2: 0.25, 3: 0.25, 4: 0.22, 5: 0.11, 6: 0.05}
 # in the order of the card's type digit (1 视力 ... 7 多重)
-DIS_TYPES = (["visual", "hearing", "speech", "physical", "intellectual", "mental", "multiple"],
-             [0.10, 0.10, 0.02, 0.45, 0.11, 0.10, 0.12])
+DIS_TYPES = (
+    ["visual", "hearing", "speech", "physical", "intellectual", "mental", "multiple"],
+    [0.10, 0.10, 0.02, 0.45, 0.11, 0.10, 0.12],
+)
 GRADES = ([1, 2, 3, 4], [0.14, 0.26, 0.30, 0.30])
-RISK = (["illness", "disability", "education", "disaster", "accident", "business_failure",
-         "unstable_employment", "lack_of_labour", "other"],
-        [0.38, 0.22, 0.08, 0.03, 0.07, 0.03, 0.08, 0.08, 0.03])
-REASONS = np.array(["因病住院医疗费用负担重", "突发火灾", "交通事故", "子女就学费用", "家庭成员重病",
-                    "自然灾害受损", "意外伤害", "", "", "生活临时困难"])
+RISK = (
+    [
+        "illness",
+        "disability",
+        "education",
+        "disaster",
+        "accident",
+        "business_failure",
+        "unstable_employment",
+        "lack_of_labour",
+        "other",
+    ],
+    [0.38, 0.22, 0.08, 0.03, 0.07, 0.03, 0.08, 0.08, 0.03],
+)
+REASONS = np.array(
+    [
+        "因病住院医疗费用负担重",
+        "突发火灾",
+        "交通事故",
+        "子女就学费用",
+        "家庭成员重病",
+        "自然灾害受损",
+        "意外伤害",
+        "",
+        "",
+        "生活临时困难",
+    ]
+)
 LIVING = {1: 12000, 2: 12000, 3: 8000, 4: 8000}  # cents per month
 NURSING = {1: 15000, 2: 10000}
 
@@ -76,8 +109,9 @@ class World:
         self.ends = [month_end(p) for p in periods]
         self.std = Standards(seeds["assistance_standards"], periods)
         # rule parameters of the seed (warning_rules.csv): planted boundary cases follow them
-        self.rule_params = {r: json.loads(x) if x else {} for r, x in seeds["warning_rules"].select(
-            "rule_id", "params").iter_rows()}
+        self.rule_params = {
+            r: json.loads(x) if x else {} for r, x in seeds["warning_rules"].select("rule_id", "params").iter_rows()
+        }
         self.ref = ref_date
         self.frames: dict[str, list[pl.DataFrame]] = {}
         self.hh_counter = 0
@@ -128,12 +162,27 @@ def build_background(w: World, cfg: DemoPreset, scale: float, progress) -> dict:
     frac = forward_fill_draws(rng, n, P, 0.04, lambda k: rng.uniform(0.05, 0.85, k))
     cents_extra = np.where(rng.random(n) < 0.3, rng.integers(0, 100, n), 0)
     approval = np.where(
-        s < 0, random_dates(rng, np.datetime64("2012-01-01"), np.datetime64(w.periods[0]) - 1, n),
-        np.array(w.ends)[np.maximum(s, 0)] - rng.integers(0, 27, n))
+        s < 0,
+        random_dates(rng, np.datetime64("2012-01-01"), np.datetime64(w.periods[0]) - 1, n),
+        np.array(w.ends)[np.maximum(s, 0)] - rng.integers(0, 27, n),
+    )
     keys = w.hh_keys(n)
     hid = np.char.add(vil["region_code"].to_numpy().astype(str), np.char.zfill(keys.astype(str), 5))
-    state["dibao"] = dict(n=n, s=s, e=e, until=until, mem=mem, covered=covered, size=size_cov,
-                          disabled=disabled, c6=c6, urban=urban, vil=vil, hid=hid, keys=keys)
+    state["dibao"] = dict(
+        n=n,
+        s=s,
+        e=e,
+        until=until,
+        mem=mem,
+        covered=covered,
+        size=size_cov,
+        disabled=disabled,
+        c6=c6,
+        urban=urban,
+        vil=vil,
+        hid=hid,
+        keys=keys,
+    )
     for p in range(P):
         vis = (s <= p) & (p < until)
         std = w.std.dibao(c6, urban, p)
@@ -141,21 +190,24 @@ def build_background(w: World, cfg: DemoPreset, scale: float, progress) -> dict:
         benefit = (std - income) * size_cov
         mv = vis[hh]
         h = hh[mv]
-        df = pl.DataFrame({
-            "region_code": vil["region_code"].to_numpy()[h],
-            "household_id": hid[h],
-            "name": mem["name"].to_numpy()[mv],
-            "person_id": mem["person_id"].to_numpy()[mv],
-            "relation": mem["relation"].to_numpy()[mv],
-            "is_covered": covered[mv],
-            "dibao_category": np.where(urban[h], "urban", "rural"),
-            "household_size": size_cov[h],
-            "monthly_income_per_capita": income[h],
-            "monthly_benefit": benefit[h],
-            "approval_date": approval[h],
-            "status": np.where(p < e[h], "active", "stopped"),
-            "_hh": keys[h], "_ord": mem["ord"].to_numpy()[mv],
-        })
+        df = pl.DataFrame(
+            {
+                "region_code": vil["region_code"].to_numpy()[h],
+                "household_id": hid[h],
+                "name": mem["name"].to_numpy()[mv],
+                "person_id": mem["person_id"].to_numpy()[mv],
+                "relation": mem["relation"].to_numpy()[mv],
+                "is_covered": covered[mv],
+                "dibao_category": np.where(urban[h], "urban", "rural"),
+                "household_size": size_cov[h],
+                "monthly_income_per_capita": income[h],
+                "monthly_benefit": benefit[h],
+                "approval_date": approval[h],
+                "status": np.where(p < e[h], "active", "stopped"),
+                "_hh": keys[h],
+                "_ord": mem["ord"].to_numpy()[mv],
+            }
+        )
         w.add("dibao", df.with_columns(period=pl.lit(w.periods[p]), _planted=pl.lit(False)))
     if progress:
         progress("dibao households built")
@@ -176,31 +228,36 @@ def build_background(w: World, cfg: DemoPreset, scale: float, progress) -> dict:
     agree = np.where(care_c[:, None], True, rng.random(n)[:, None] < agree_p[sc])
     # an agreement once signed stays: take the running maximum along periods
     agree = np.maximum.accumulate(agree, axis=1)
-    rec = np.where(s < 0, random_dates(rng, np.datetime64("2010-01-01"), np.datetime64(w.periods[0]) - 1, n),
-                   np.array(w.ends)[np.maximum(s, 0)] - rng.integers(0, 27, n))
+    rec = np.where(
+        s < 0,
+        random_dates(rng, np.datetime64("2010-01-01"), np.datetime64(w.periods[0]) - 1, n),
+        np.array(w.ends)[np.maximum(s, 0)] - rng.integers(0, 27, n),
+    )
     disabled_t = rng.random(n) < np.where(old, 0.25, 0.8)
     c6 = vil["county6"].to_numpy()
     sc_names = np.array(["full", "partial", "none"])
     care_share = np.array([0.10, 0.35, 0.60])
-    state["tekun"] = dict(n=n, s=s, e=e, until=until, ppl=ppl, c6=c6, vil=vil, disabled=disabled_t, sc=sc,
-                          young=~old)
+    state["tekun"] = dict(n=n, s=s, e=e, until=until, ppl=ppl, c6=c6, vil=vil, disabled=disabled_t, sc=sc, young=~old)
     for p in range(P):
         vis = (s <= p) & (p < until)
         basic = w.std.get("tekun_basic", c6, p)
         fee = (basic * care_share[sc[:, p]]).astype(np.int64) // 100 * 100
-        df = pl.DataFrame({
-            "region_code": vil["region_code"].to_numpy()[vis],
-            "name": ppl["name"].to_numpy()[vis],
-            "person_id": ppl["person_id"].to_numpy()[vis],
-            "care_mode": np.where(care_c[vis], "centralized", "dispersed"),
-            "self_care": sc_names[sc[vis, p]],
-            "monthly_basic_living": basic[vis],
-            "monthly_care_fee": fee[vis],
-            "has_care_agreement": agree[vis, p],
-            "recognition_date": rec[vis],
-            "status": np.where(p < e[vis], "active", "terminated"),
-            "_hh": w.hh_keys(int(vis.sum())), "_ord": np.zeros(int(vis.sum())),
-        })
+        df = pl.DataFrame(
+            {
+                "region_code": vil["region_code"].to_numpy()[vis],
+                "name": ppl["name"].to_numpy()[vis],
+                "person_id": ppl["person_id"].to_numpy()[vis],
+                "care_mode": np.where(care_c[vis], "centralized", "dispersed"),
+                "self_care": sc_names[sc[vis, p]],
+                "monthly_basic_living": basic[vis],
+                "monthly_care_fee": fee[vis],
+                "has_care_agreement": agree[vis, p],
+                "recognition_date": rec[vis],
+                "status": np.where(p < e[vis], "active", "terminated"),
+                "_hh": w.hh_keys(int(vis.sum())),
+                "_ord": np.zeros(int(vis.sum())),
+            }
+        )
         w.add("tekun", df.with_columns(period=pl.lit(w.periods[p]), _planted=pl.lit(False)))
     if progress:
         progress("tekun persons built")
@@ -216,8 +273,11 @@ def build_background(w: World, cfg: DemoPreset, scale: float, progress) -> dict:
     hard = rng.random(n) < 0.2
     frac = forward_fill_draws(rng, n, P, 0.03, lambda k: rng.uniform(1.02, 1.48, k))
     frac = np.where(hard[:, None], frac * 1.3, frac)
-    rec = np.where(s < 0, random_dates(rng, np.datetime64("2022-01-01"), np.datetime64(w.periods[0]) - 1, n),
-                   np.array(w.ends)[np.maximum(s, 0)] - rng.integers(0, 27, n))
+    rec = np.where(
+        s < 0,
+        random_dates(rng, np.datetime64("2022-01-01"), np.datetime64(w.periods[0]) - 1, n),
+        np.array(w.ends)[np.maximum(s, 0)] - rng.integers(0, 27, n),
+    )
     keys = w.hh_keys(n)
     hid = np.char.add(np.char.add(vil["region_code"].to_numpy().astype(str), "B"), np.char.zfill(keys.astype(str), 5))
     c6 = vil["county6"].to_numpy()
@@ -229,17 +289,20 @@ def build_background(w: World, cfg: DemoPreset, scale: float, progress) -> dict:
         income = (std * frac[:, p]).astype(np.int64) // 100 * 100 + 100
         mv = vis[hh]
         h = hh[mv]
-        df = pl.DataFrame({
-            "region_code": vil["region_code"].to_numpy()[h],
-            "household_id": hid[h],
-            "name": mem["name"].to_numpy()[mv],
-            "person_id": mem["person_id"].to_numpy()[mv],
-            "relation": mem["relation"].to_numpy()[mv],
-            "family_type": np.where(hard[h], "expenditure_hardship", "near_dibao"),
-            "monthly_income_per_capita": income[h],
-            "recognition_date": rec[h],
-            "_hh": keys[h], "_ord": mem["ord"].to_numpy()[mv],
-        })
+        df = pl.DataFrame(
+            {
+                "region_code": vil["region_code"].to_numpy()[h],
+                "household_id": hid[h],
+                "name": mem["name"].to_numpy()[mv],
+                "person_id": mem["person_id"].to_numpy()[mv],
+                "relation": mem["relation"].to_numpy()[mv],
+                "family_type": np.where(hard[h], "expenditure_hardship", "near_dibao"),
+                "monthly_income_per_capita": income[h],
+                "recognition_date": rec[h],
+                "_hh": keys[h],
+                "_ord": mem["ord"].to_numpy()[mv],
+            }
+        )
         w.add("near_dibao", df.with_columns(period=pl.lit(w.periods[p]), _planted=pl.lit(False)))
     if progress:
         progress("near-dibao register built")

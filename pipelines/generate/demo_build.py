@@ -18,8 +18,9 @@ def demo_periods(last: str, months: int) -> list[str]:
     return [str(end - k) for k in range(months - 1, -1, -1)]
 
 
-def build_demo(cfg: DemoPreset, rng: np.random.Generator, scale: float, months: int | None, progress,
-               city: City = TAIAN) -> Dataset:
+def build_demo(
+    cfg: DemoPreset, rng: np.random.Generator, scale: float, months: int | None, progress, city: City = TAIAN
+) -> Dataset:
     periods = demo_periods(cfg.last_period, months or cfg.months)
     years = sorted(set(cfg.years) | {int(p[:4]) for p in periods})
     seeds = build_seeds(rng, all_rural=False, years=years, city=city)

@@ -135,9 +135,18 @@ class Regions:
         """A readable variant of a village name that still matches `code` (else the plain name)."""
         county, town, name = self.names_of(code)
         base = strip_village(name)
-        cands = [name + "委会" if name.endswith("村") else name, base + "村委会", base + "村民委员会",
-                 base + "居委会", base + "居民委员会", base, base + "村", " " + name + " ",
-                 name[:1] + " " + name[1:], "".join(NFKC_LOOKALIKE.get(ch, ch) for ch in name)]
+        cands = [
+            name + "委会" if name.endswith("村") else name,
+            base + "村委会",
+            base + "村民委员会",
+            base + "居委会",
+            base + "居民委员会",
+            base,
+            base + "村",
+            " " + name + " ",
+            name[:1] + " " + name[1:],
+            "".join(NFKC_LOOKALIKE.get(ch, ch) for ch in name),
+        ]
         if name.endswith("社区"):
             cands.append(name + "居委会")
         order = rng.permutation(len(cands))
@@ -210,8 +219,7 @@ def _bad_birth_id(pid: str, period: str, rng) -> str:
     return body + check_char(body)
 
 
-def defect(reason: str, table: Table, row: dict, period: str, excel: bool, regions: Regions,
-           rng: np.random.Generator):
+def defect(reason: str, table: Table, row: dict, period: str, excel: bool, regions: Regions, rng: np.random.Generator):
     """(column, {column name: raw cell}) making the row fail with `reason`, or None if it can't here."""
     idc = _id_col(table)
     if reason in ("id_missing", "id_mangled", "id_format", "id_checksum", "id_birthdate"):
@@ -227,7 +235,7 @@ def defect(reason: str, table: Table, row: dict, period: str, excel: bool, regio
             if excel and rng.random() < 0.6:
                 v = float(int(digits))
             else:
-                v = "%.5E" % float(int(digits))
+                v = f"{float(int(digits)):.5E}"
         elif reason == "id_format":
             v = rng.choice([pid[:17], pid + "1", pid[:9] + "A" + pid[10:], pid[:6] + "-" + pid[6:17]]) + tail
         elif reason == "id_checksum":
@@ -242,8 +250,11 @@ def defect(reason: str, table: Table, row: dict, period: str, excel: bool, regio
         v = rng.choice([card[:19], card + "1", card[:18] + "8" + card[19], card[:19] + "5", card[:19] + "0"])
         return c, {c.name: v}
     if reason == "value_missing":
-        cands = [c for c in table.columns if c.required and c.kind in (TEXT, ENUM, BOOL, MONEY, DATE, REGION_NAME)
-                 and c is not idc]
+        cands = [
+            c
+            for c in table.columns
+            if c.required and c.kind in (TEXT, ENUM, BOOL, MONEY, DATE, REGION_NAME) and c is not idc
+        ]
         if table.name == "monitoring" and rng.random() < 0.5:
             c = table.columns[0]
         else:
@@ -255,8 +266,15 @@ def defect(reason: str, table: Table, row: dict, period: str, excel: bool, regio
     if reason == "date_format":
         c = _first(table, DATE)
         d = row[c.name]
-        v = rng.choice([f"{d.year % 100}-{d.month}-{d.day}", f"{d.year % 100}/{d.month}/{d.day}",
-                        f"{d.year}-13-{d.day}", f"{d.month}月{d.day}日", "不详"])
+        v = rng.choice(
+            [
+                f"{d.year % 100}-{d.month}-{d.day}",
+                f"{d.year % 100}/{d.month}/{d.day}",
+                f"{d.year}-13-{d.day}",
+                f"{d.month}月{d.day}日",
+                "不详",
+            ]
+        )
         return c, {c.name: v}
     if reason in ("amount_negative", "amount_format"):
         cs = [c for c in table.columns if c.kind == MONEY]
@@ -270,8 +288,11 @@ def defect(reason: str, table: Table, row: dict, period: str, excel: bool, regio
     if reason == "enum_value":
         cs = [c for c in table.columns if c.kind == ENUM]
         c = cs[int(rng.integers(len(cs)))]
-        return c, {c.name: rng.choice(["未知", "待定", "其它情况", "9级"] if c.name == "disability_grade"
-                                      else ["未知", "待定", "其它情况"])}
+        return c, {
+            c.name: rng.choice(
+                ["未知", "待定", "其它情况", "9级"] if c.name == "disability_grade" else ["未知", "待定", "其它情况"]
+            )
+        }
     if reason == "region_unknown":
         c = _first(table, REGION_CODE)
         code = row[c.name]

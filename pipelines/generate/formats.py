@@ -127,11 +127,24 @@ def rng_digit(v: Decimal) -> int:
 
 def _date_variant(d: dt.date, r: int, excel: bool) -> object:
     y, m, dd = d.year, d.month, d.day
-    forms = [f"{y}-{m}-{dd}", f"{y}/{m}/{dd}", f"{y}/{m:02d}/{dd:02d}", f"{y}.{m}.{dd}", f"{y}{m:02d}{dd:02d}",
-             f"{y}年{m}月{dd}日", f"{d.isoformat()} 00:00:00", f"{y}/{m}/{dd} 8:30"]
+    forms = [
+        f"{y}-{m}-{dd}",
+        f"{y}/{m}/{dd}",
+        f"{y}/{m:02d}/{dd:02d}",
+        f"{y}.{m}.{dd}",
+        f"{y}{m:02d}{dd:02d}",
+        f"{y}年{m}月{dd}日",
+        f"{d.isoformat()} 00:00:00",
+        f"{y}/{m}/{dd} 8:30",
+    ]
     if excel:
-        cells = [y * 10000 + m * 100 + dd, d, float((d - EXCEL_EPOCH).days),
-                 dt.datetime(y, m, dd, 9, 30), (d - EXCEL_EPOCH).days]
+        cells = [
+            y * 10000 + m * 100 + dd,
+            d,
+            float((d - EXCEL_EPOCH).days),
+            dt.datetime(y, m, dd, 9, 30),
+            (d - EXCEL_EPOCH).days,
+        ]
         if r >= len(forms):
             return cells[(r - len(forms)) % len(cells)]
     return forms[r % len(forms)]
@@ -139,8 +152,16 @@ def _date_variant(d: dt.date, r: int, excel: bool) -> object:
 
 def _month_variant(p: str, r: int, excel: bool) -> object:
     y, m = int(p[:4]), int(p[5:7])
-    forms = [f"{y}-{m}", f"{y}/{m:02d}", f"{y}/{m}", f"{y}{m:02d}", f"{y}年{m}月", f"{y}-{m:02d}-15",
-             f"{y}年{m}月1日", f"{y}/{m}/28 0:00"]
+    forms = [
+        f"{y}-{m}",
+        f"{y}/{m:02d}",
+        f"{y}/{m}",
+        f"{y}{m:02d}",
+        f"{y}年{m}月",
+        f"{y}-{m:02d}-15",
+        f"{y}年{m}月1日",
+        f"{y}/{m}/28 0:00",
+    ]
     if excel and r >= len(forms):
         return dt.date(y, m, 1 + r % 20)
     return forms[r % len(forms)]
@@ -213,9 +234,16 @@ def csv_lines(row: list) -> int:
 def write_xlsx(path_or_buf, sheet: list[list], title: str, constant_memory: bool) -> None:
     import xlsxwriter
 
-    wb = xlsxwriter.Workbook(path_or_buf, {"constant_memory": constant_memory, "strings_to_numbers": False,
-                                           "strings_to_formulas": False, "strings_to_urls": False,
-                                           "in_memory": not constant_memory})
+    wb = xlsxwriter.Workbook(
+        path_or_buf,
+        {
+            "constant_memory": constant_memory,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "in_memory": not constant_memory,
+        },
+    )
     wb.set_properties({"created": dt.datetime(2020, 1, 1)})  # same bytes for the same seed
     ws = wb.add_worksheet(title[:31])
     dfmt = wb.add_format({"num_format": "yyyy-mm-dd"})

@@ -12,10 +12,35 @@ WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=
 CHECK_CHARS = np.frombuffer(b"10X98765432", dtype=np.uint8)
 
 # Real county-level address codes elsewhere (people born outside the demo city; a `City` has its own).
-OTHER_CODES = np.array([
-    370102, 370103, 370105, 370112, 370202, 370203, 370302, 370303, 370402, 370481, 370811, 370830,
-    370831, 370832, 371302, 371311, 371321, 370725, 370786, 371402, 372301, 410102, 320102, 130102,
-], dtype=np.int64)
+OTHER_CODES = np.array(
+    [
+        370102,
+        370103,
+        370105,
+        370112,
+        370202,
+        370203,
+        370302,
+        370303,
+        370402,
+        370481,
+        370811,
+        370830,
+        370831,
+        370832,
+        371302,
+        371311,
+        371321,
+        370725,
+        370786,
+        371402,
+        372301,
+        410102,
+        320102,
+        130102,
+    ],
+    dtype=np.int64,
+)
 
 
 def _digits(values: np.ndarray, width: int) -> np.ndarray:

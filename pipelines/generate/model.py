@@ -27,8 +27,20 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from pipelines.contract.tables import (BOOL, CARD_NO, DATE, ENUM, INTEGER, MONEY, MONTH, PERSON_ID, REGION_CODE,
-                                       REGION_NAME, TABLES, TEXT)
+from pipelines.contract.tables import (
+    BOOL,
+    CARD_NO,
+    DATE,
+    ENUM,
+    INTEGER,
+    MONEY,
+    MONTH,
+    PERSON_ID,
+    REGION_CODE,
+    REGION_NAME,
+    TABLES,
+    TEXT,
+)
 
 from .cities import City, get_city
 from .presets import PRESETS, DemoPreset, ReportPreset
@@ -49,8 +61,16 @@ def polars_type(col) -> pl.DataType:
     if col.name == "disability_grade":
         return pl.Int16
     return {
-        REGION_CODE: pl.String, TEXT: pl.String, PERSON_ID: pl.String, CARD_NO: pl.String, ENUM: pl.String,
-        BOOL: pl.Boolean, INTEGER: pl.Int32, MONEY: pl.Decimal(14, 2), DATE: pl.Date, MONTH: pl.String,
+        REGION_CODE: pl.String,
+        TEXT: pl.String,
+        PERSON_ID: pl.String,
+        CARD_NO: pl.String,
+        ENUM: pl.String,
+        BOOL: pl.Boolean,
+        INTEGER: pl.Int32,
+        MONEY: pl.Decimal(14, 2),
+        DATE: pl.Date,
+        MONTH: pl.String,
         REGION_NAME: pl.String,
     }[col.kind]
 
@@ -96,8 +116,14 @@ def finalize(table: str, frames: list[pl.DataFrame]) -> pl.DataFrame:
     return df.select(exprs)
 
 
-def build_dataset(preset: str = "demo", scale: float = 1.0, months: int | None = None, seed: int = 0,
-                  progress=None, city: "str | City" = "taian") -> Dataset:
+def build_dataset(
+    preset: str = "demo",
+    scale: float = 1.0,
+    months: int | None = None,
+    seed: int = 0,
+    progress=None,
+    city: str | City = "taian",
+) -> Dataset:
     """Build the population of a preset for a city (cities.py): seeds and every table's clean records for
     every period. `report-2021` is 泰安市's published table: the city must be `taian`."""
     cfg = PRESETS[preset]

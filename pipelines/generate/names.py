@@ -23,14 +23,15 @@ SURNAMES = np.array([s.split()[0] for s in _SURNAMES.split("|")])
 _W = np.array([float(s.split()[1]) for s in _SURNAMES.split("|")])
 SURNAME_P = _W / _W.sum()
 
-MALE_CHARS = np.array(list(
-    "伟强磊军勇杰涛明超刚平辉建国华文志海东峰成林波斌鹏飞庆宝福春广德永兴长发金玉贵良忠义"
-    "岩奎元振家庆学祥顺利新洪德荣昌军亮鑫浩宇晨阳凯瑞坤泽俊"
-))
-FEMALE_CHARS = np.array(list(
-    "芳娟敏静丽艳霞秀英兰玲梅红燕萍桂珍凤华琴云莲洁婷雪慧娜倩荣翠娥美玉彩霞春花菊香月琳"
-    "丹晶欣悦佳颖雯璐瑶萱"
-))
+MALE_CHARS = np.array(
+    list(
+        "伟强磊军勇杰涛明超刚平辉建国华文志海东峰成林波斌鹏飞庆宝福春广德永兴长发金玉贵良忠义"
+        "岩奎元振家庆学祥顺利新洪德荣昌军亮鑫浩宇晨阳凯瑞坤泽俊"
+    )
+)
+FEMALE_CHARS = np.array(
+    list("芳娟敏静丽艳霞秀英兰玲梅红燕萍桂珍凤华琴云莲洁婷雪慧娜倩荣翠娥美玉彩霞春花菊香月琳丹晶欣悦佳颖雯璐瑶萱")
+)
 
 
 def make_names(rng: np.random.Generator, male: np.ndarray, surnames: np.ndarray | None = None) -> np.ndarray:

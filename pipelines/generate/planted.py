@@ -14,6 +14,7 @@ import polars as pl
 
 from .population import make_members
 
+
 def _d(x) -> dt.date:
     return np.datetime64(x, "D").astype(object)
 
@@ -43,8 +44,15 @@ class Planter:
         return v.row(int(self.rng.integers(len(v))), named=True)
 
     def people(self, size: int, vil: dict, head_age: float = 50.0) -> list[dict]:
-        m = make_members(self.rng, self.w.ids, np.array([size]), np.array([head_age]), np.array([vil["county6"]]),
-                         self.w.ref, head_not_first_p=0.0)
+        m = make_members(
+            self.rng,
+            self.w.ids,
+            np.array([size]),
+            np.array([head_age]),
+            np.array([vil["county6"]]),
+            self.w.ref,
+            head_not_first_p=0.0,
+        )
         return m.sort("pos").to_dicts()
 
     def next_key(self) -> int:
@@ -74,8 +82,20 @@ class Planter:
         return f"{prefix}{county6}{self.w.periods[p].replace('-', '')}9{self.ref_no:04d}"
 
     # ------------------------------------------------------------------ tables
-    def dibao(self, ppl, vil, periods, *, covered=None, relations=None, status=lambda p: "active",
-              income=None, benefit=None, size=None, key=None):
+    def dibao(
+        self,
+        ppl,
+        vil,
+        periods,
+        *,
+        covered=None,
+        relations=None,
+        status=lambda p: "active",
+        income=None,
+        benefit=None,
+        size=None,
+        key=None,
+    ):
         """A dibao household shown in `periods`; income/benefit: callables (p, std, size) -> cents."""
         key = key or self.next_key()
         covered = covered or [True] * len(ppl)
@@ -86,40 +106,100 @@ class Planter:
             s = self.std(vil, p)
             inc = income(p, s, size) if income else s * 40 // 100 // 100 * 100
             ben = benefit(p, s, size) if benefit else (s - inc) * size
-            rows = [dict(region_code=vil["region_code"], household_id=hid, name=m["name"], person_id=m["person_id"],
-                         relation=rel, is_covered=c, dibao_category="urban" if vil["urban"] else "rural",
-                         household_size=size, monthly_income_per_capita=inc, monthly_benefit=ben,
-                         approval_date=_d(self.base - 503), status=status(p))
-                    for m, c, rel in zip(ppl, covered, relations)]
+            rows = [
+                dict(
+                    region_code=vil["region_code"],
+                    household_id=hid,
+                    name=m["name"],
+                    person_id=m["person_id"],
+                    relation=rel,
+                    is_covered=c,
+                    dibao_category="urban" if vil["urban"] else "rural",
+                    household_size=size,
+                    monthly_income_per_capita=inc,
+                    monthly_benefit=ben,
+                    approval_date=_d(self.base - 503),
+                    status=status(p),
+                )
+                for m, c, rel in zip(ppl, covered, relations)
+            ]
             self.emit("dibao", p, rows, key)
         return hid
 
-    def tekun(self, person, vil, periods, *, care_mode="dispersed", self_care="none", agreement=lambda p: True,
-              status=lambda p: "active"):
+    def tekun(
+        self,
+        person,
+        vil,
+        periods,
+        *,
+        care_mode="dispersed",
+        self_care="none",
+        agreement=lambda p: True,
+        status=lambda p: "active",
+    ):
         key = self.next_key()
         for p in periods:
             basic = int(self.w.std.get("tekun_basic", np.array([vil["county6"]]), p)[0])
             fee = {"full": 10, "partial": 35, "none": 60}[self_care] * basic // 100 // 100 * 100
-            self.emit("tekun", p, [dict(region_code=vil["region_code"], name=person["name"],
-                                        person_id=person["person_id"], care_mode=care_mode, self_care=self_care,
-                                        monthly_basic_living=basic, monthly_care_fee=fee,
-                                        has_care_agreement=agreement(p), recognition_date=_d(self.base - 911),
-                                        status=status(p))], key)
+            self.emit(
+                "tekun",
+                p,
+                [
+                    dict(
+                        region_code=vil["region_code"],
+                        name=person["name"],
+                        person_id=person["person_id"],
+                        care_mode=care_mode,
+                        self_care=self_care,
+                        monthly_basic_living=basic,
+                        monthly_care_fee=fee,
+                        has_care_agreement=agreement(p),
+                        recognition_date=_d(self.base - 911),
+                        status=status(p),
+                    )
+                ],
+                key,
+            )
 
-    def monitoring(self, ppl, vil, periods, *, mtype="unstable_lifted", cause="illness", ident=None,
-                   eliminated=lambda p: False, elim_date=None, income=lambda p: 1500000, relations=None):
+    def monitoring(
+        self,
+        ppl,
+        vil,
+        periods,
+        *,
+        mtype="unstable_lifted",
+        cause="illness",
+        ident=None,
+        eliminated=lambda p: False,
+        elim_date=None,
+        income=lambda p: 1500000,
+        relations=None,
+    ):
         key = self.next_key()
         ident = ident or str(self.base - 569)
         relations = relations or [m["relation"] for m in ppl]
         hid = f"{vil['region_code'][:9]}M{key:06d}"
         for p in periods:
             el = eliminated(p)
-            rows = [dict(county_name=vil["county_name"], township_name=vil["township_name"],
-                         village_name=vil["village_name"], household_id=hid, name=m["name"], person_id=m["person_id"],
-                         relation=rel, monitoring_type=mtype, risk_cause=cause, identified_date=_d(ident),
-                         risk_eliminated=el, eliminated_date=_d(elim_date(p)) if el else None,
-                         annual_income_per_capita=int(income(p)), region_code=vil["region_code"])
-                    for m, rel in zip(ppl, relations)]
+            rows = [
+                dict(
+                    county_name=vil["county_name"],
+                    township_name=vil["township_name"],
+                    village_name=vil["village_name"],
+                    household_id=hid,
+                    name=m["name"],
+                    person_id=m["person_id"],
+                    relation=rel,
+                    monitoring_type=mtype,
+                    risk_cause=cause,
+                    identified_date=_d(ident),
+                    risk_eliminated=el,
+                    eliminated_date=_d(elim_date(p)) if el else None,
+                    annual_income_per_capita=int(income(p)),
+                    region_code=vil["region_code"],
+                )
+                for m, rel in zip(ppl, relations)
+            ]
             self.emit("monitoring", p, rows, key)
 
     def near(self, ppl, vil, periods, *, income, family_type="near_dibao", relations=None):
@@ -127,35 +207,80 @@ class Planter:
         relations = relations or [m["relation"] for m in ppl]
         hid = f"{vil['region_code']}B{key:05d}"
         for p in periods:
-            rows = [dict(region_code=vil["region_code"], household_id=hid, name=m["name"], person_id=m["person_id"],
-                         relation=rel, family_type=family_type, monthly_income_per_capita=int(income(p)),
-                         recognition_date=_d(self.base - 421)) for m, rel in zip(ppl, relations)]
+            rows = [
+                dict(
+                    region_code=vil["region_code"],
+                    household_id=hid,
+                    name=m["name"],
+                    person_id=m["person_id"],
+                    relation=rel,
+                    family_type=family_type,
+                    monthly_income_per_capita=int(income(p)),
+                    recognition_date=_d(self.base - 421),
+                )
+                for m, rel in zip(ppl, relations)
+            ]
             self.emit("near_dibao", p, rows, key)
 
     def card(self, person, vil, periods, grade, dtype="physical", status=lambda p: "valid"):
         digit = ["visual", "hearing", "speech", "physical", "intellectual", "mental", "multiple"].index(dtype) + 1
         key = self.next_key()
         for p in periods:
-            self.emit("disability_cards", p, [dict(
-                region_code=vil["region_code"], name=person["name"],
-                disability_card_no=f"{person['person_id']}{digit}{grade}", disability_type=dtype,
-                disability_grade=grade, issue_date=_d(self.base - 1290), card_status=status(p),
-                person_id=person["person_id"])], key)
+            self.emit(
+                "disability_cards",
+                p,
+                [
+                    dict(
+                        region_code=vil["region_code"],
+                        name=person["name"],
+                        disability_card_no=f"{person['person_id']}{digit}{grade}",
+                        disability_type=dtype,
+                        disability_grade=grade,
+                        issue_date=_d(self.base - 1290),
+                        card_status=status(p),
+                        person_id=person["person_id"],
+                    )
+                ],
+                key,
+            )
 
     def subsidy(self, person, vil, p, typ, amount=None, n=1):
         amount = amount or (12000 if typ == "living_subsidy" else 15000)
         for _ in range(n):
-            self.emit("disability_subsidies", p, [dict(
-                region_code=vil["region_code"], name=person["name"], person_id=person["person_id"],
-                subsidy_type=typ, payment_month=self.w.periods[p], amount=amount,
-                payment_reference=self.ref("BT", p, vil["county6"]))])
+            self.emit(
+                "disability_subsidies",
+                p,
+                [
+                    dict(
+                        region_code=vil["region_code"],
+                        name=person["name"],
+                        person_id=person["person_id"],
+                        subsidy_type=typ,
+                        payment_month=self.w.periods[p],
+                        amount=amount,
+                        payment_reference=self.ref("BT", p, vil["county6"]),
+                    )
+                ],
+            )
 
     def temp(self, person, vil, p, date, typ="emergency", amount=300000, reason="突发严重困难"):
         assert self.w.periods[p] == str(np.datetime64(date, "M"))
-        self.emit("temporary_assistance", p, [dict(
-            region_code=vil["region_code"], name=person["name"], person_id=person["person_id"],
-            assistance_type=typ, amount=amount, payment_date=_d(date), reason=reason,
-            payment_reference=self.ref("LS", p, vil["county6"]))])
+        self.emit(
+            "temporary_assistance",
+            p,
+            [
+                dict(
+                    region_code=vil["region_code"],
+                    name=person["name"],
+                    person_id=person["person_id"],
+                    assistance_type=typ,
+                    amount=amount,
+                    payment_date=_d(date),
+                    reason=reason,
+                    payment_reference=self.ref("LS", p, vil["county6"]),
+                )
+            ],
+        )
 
     def frames(self) -> dict[str, pl.DataFrame]:
         out = {}

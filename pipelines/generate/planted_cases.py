@@ -26,8 +26,9 @@ def w01(pt):
     # stops and restarts: below in 1-3, above in 4-5, below from 6
     v = pt.village()
     below = set(pt.ok(1, 2, 3, *range(6, P)))
-    pt.monitoring(pt.people(4, v), v, _all(pt),
-                  income=lambda p: 12 * _rural_std(pt, v, p) - (10000 if p in below else -300000))
+    pt.monitoring(
+        pt.people(4, v), v, _all(pt), income=lambda p: 12 * _rural_std(pt, v, p) - (10000 if p in below else -300000)
+    )
     # near-miss: below, but a member is a covered dibao person
     v = pt.village()
     ppl = pt.people(2, v)
@@ -35,8 +36,14 @@ def w01(pt):
     pt.monitoring(ppl, v, _all(pt), income=lambda p: 500000)
     # near-miss: below, but the risk is eliminated
     v = pt.village()
-    pt.monitoring(pt.people(2, v), v, _all(pt), income=lambda p: 600000, eliminated=lambda p: True,
-                  elim_date=lambda p: str(pt.base - 123))
+    pt.monitoring(
+        pt.people(2, v),
+        v,
+        _all(pt),
+        income=lambda p: 600000,
+        eliminated=lambda p: True,
+        elim_date=lambda p: str(pt.base - 123),
+    )
     # fires: a household without a head (subject: the smallest person id)
     v = pt.village()
     ppl = pt.people(3, v)
@@ -140,8 +147,16 @@ def w04(pt):
     p = min(4, P - 1)
     v = pt.village()
     d = np.datetime64(pt.w.periods[p]).astype("datetime64[D]") + 2
-    pt.monitoring(pt.people(2, v), v, list(range(p, P)), mtype=S, cause="accident", ident=str(d),
-                  eliminated=lambda q: True, elim_date=lambda q: str(d + 20))
+    pt.monitoring(
+        pt.people(2, v),
+        v,
+        list(range(p, P)),
+        mtype=S,
+        cause="accident",
+        ident=str(d),
+        eliminated=lambda q: True,
+        elim_date=lambda q: str(d + 20),
+    )
 
 
 # ---------------------------------------------------------------------------------------------- W05
@@ -157,8 +172,9 @@ def w05(pt):
     v = pt.village()
     pt.tekun(pt.people(1, v, 88)[0], v, _all(pt), care_mode="centralized", agreement=lambda p: False)  # near
     v = pt.village()
-    pt.tekun(pt.people(1, v, 91)[0], v, pt.ok(0, 1, 2), agreement=lambda p: False,
-             status=lambda p: "terminated")  # near-miss: no longer supported
+    pt.tekun(
+        pt.people(1, v, 91)[0], v, pt.ok(0, 1, 2), agreement=lambda p: False, status=lambda p: "terminated"
+    )  # near-miss: no longer supported
 
 
 # ---------------------------------------------------------------------------------------------- W06
@@ -166,19 +182,34 @@ def w06(pt):
     P = pt.P
     inc = lambda p: 1800000  # noqa: E731
     v = pt.village()
-    pt.monitoring(pt.people(3, v), v, _all(pt), eliminated=lambda p: p <= 2, elim_date=lambda p: str(pt.base - 11),
-                  income=inc)  # fires at 3
+    pt.monitoring(
+        pt.people(3, v), v, _all(pt), eliminated=lambda p: p <= 2, elim_date=lambda p: str(pt.base - 11), income=inc
+    )  # fires at 3
     v = pt.village()
     e = str(pt.end(min(3, P - 1)) - 5)
-    pt.monitoring(pt.people(2, v), v, pt.ok(0, 1, 2, 3, 4, *range(6, P)), eliminated=lambda p: p in (3, 4),
-                  elim_date=lambda p: e, income=inc)  # absent at 5, fires at 6
+    pt.monitoring(
+        pt.people(2, v),
+        v,
+        pt.ok(0, 1, 2, 3, 4, *range(6, P)),
+        eliminated=lambda p: p in (3, 4),
+        elim_date=lambda p: e,
+        income=inc,
+    )  # absent at 5, fires at 6
     v = pt.village()
     e = str(pt.end(min(6, P - 1)) - 3)
-    pt.monitoring(pt.people(3, v), v, _all(pt), eliminated=lambda p: p in (6, 8), elim_date=lambda p: e,
-                  income=inc, mtype="edge_vulnerable")  # fires at 7 and 9
+    pt.monitoring(
+        pt.people(3, v),
+        v,
+        _all(pt),
+        eliminated=lambda p: p in (6, 8),
+        elim_date=lambda p: e,
+        income=inc,
+        mtype="edge_vulnerable",
+    )  # fires at 7 and 9
     v = pt.village()
-    pt.monitoring(pt.people(2, v), v, _all(pt), eliminated=lambda p: p >= 4, elim_date=lambda p: e,
-                  income=inc)  # near-miss: eliminated and stays so
+    pt.monitoring(
+        pt.people(2, v), v, _all(pt), eliminated=lambda p: p >= 4, elim_date=lambda p: e, income=inc
+    )  # near-miss: eliminated and stays so
 
 
 # ---------------------------------------------------------------------------------------------- W07
@@ -191,11 +222,13 @@ def w07(pt):
     v = pt.village()
     pt.monitoring(pt.people(2, v), v, _all(pt), income=lambda p: 2000000 if p < 4 else low + 1)  # near-miss
     v = pt.village()
-    pt.monitoring(pt.people(2, v), v, pt.ok(0, 1, 2, *range(4, P)),
-                  income=lambda p: 2000000 if p < 3 else 1000000)  # drop across a missing month: no
+    pt.monitoring(
+        pt.people(2, v), v, pt.ok(0, 1, 2, *range(4, P)), income=lambda p: 2000000 if p < 3 else 1000000
+    )  # drop across a missing month: no
     v = pt.village()
-    pt.monitoring(pt.people(4, v), v, _all(pt),
-                  income=lambda p: 3000000 if p < 6 else (1950000 if p == 6 else 1267500))  # fires 6 and 7
+    pt.monitoring(
+        pt.people(4, v), v, _all(pt), income=lambda p: 3000000 if p < 6 else (1950000 if p == 6 else 1267500)
+    )  # fires 6 and 7
 
 
 # ---------------------------------------------------------------------------------------------- W08
@@ -206,20 +239,27 @@ def w08(pt):
     v = pt.village()
     pt.near(pt.people(2, v), v, _all(pt), income=lambda p: pt.std(v, p))  # near-miss: equal
     u = pt.village(urban=True)
-    pt.near(pt.people(2, u), u, _all(pt), family_type="expenditure_hardship",
-            income=lambda p: pt.std(u, p, urban=False) + 5000)  # urban standard applies: fires
+    pt.near(
+        pt.people(2, u),
+        u,
+        _all(pt),
+        family_type="expenditure_hardship",
+        income=lambda p: pt.std(u, p, urban=False) + 5000,
+    )  # urban standard applies: fires
     v = pt.village()
     ppl = pt.people(3, v)
     pt.near(ppl, v, _all(pt), income=lambda p: pt.std(v, p) - 10000)  # near-miss: a member covered
     pt.dibao(ppl[:1], v, _all(pt))
     v = pt.village()
     below = set(pt.ok(1, 2, 4, 5))
-    pt.near(pt.people(2, v), v, pt.ok(*range(1, P)),
-            income=lambda p: pt.std(v, p) - (2000 if p in below else -2000))  # 1-2, stop, 4-5
+    pt.near(
+        pt.people(2, v), v, pt.ok(*range(1, P)), income=lambda p: pt.std(v, p) - (2000 if p in below else -2000)
+    )  # 1-2, stop, 4-5
     v = pt.village()
     ppl = pt.people(3, v)
-    pt.near(ppl, v, pt.ok(3, 4, 5), income=lambda p: pt.std(v, p) - 5000,
-            relations=["head", "head", "child"])  # two heads: subject is the smallest person id
+    pt.near(
+        ppl, v, pt.ok(3, 4, 5), income=lambda p: pt.std(v, p) - 5000, relations=["head", "head", "child"]
+    )  # two heads: subject is the smallest person id
 
 
 # ---------------------------------------------------------------------------------------------- V01-V04
@@ -269,14 +309,20 @@ def v03(pt):
 
 def v04(pt):
     v = pt.village()
-    pt.dibao(pt.people(2, v), v, _all(pt), benefit=lambda p, s, n: s * n + 1,
-             income=lambda p, s, n: 0)  # near-miss: +0.01
+    pt.dibao(
+        pt.people(2, v), v, _all(pt), benefit=lambda p, s, n: s * n + 1, income=lambda p, s, n: 0
+    )  # near-miss: +0.01
     v = pt.village(urban=True)
-    pt.dibao(pt.people(1, v), v, _all(pt), benefit=lambda p, s, n: s * n + 2,
-             income=lambda p, s, n: 0)  # fires: +0.02
+    pt.dibao(pt.people(1, v), v, _all(pt), benefit=lambda p, s, n: s * n + 2, income=lambda p, s, n: 0)  # fires: +0.02
     v = pt.village()
-    pt.dibao(pt.people(3, v), v, pt.ok(4, 5, 6), benefit=lambda p, s, n: s * n + 2,
-             income=lambda p, s, n: 0, status=lambda p: "stopped")  # near-miss: stopped household
+    pt.dibao(
+        pt.people(3, v),
+        v,
+        pt.ok(4, 5, 6),
+        benefit=lambda p, s, n: s * n + 2,
+        income=lambda p, s, n: 0,
+        status=lambda p: "stopped",
+    )  # near-miss: stopped household
 
 
 def households(pt):
@@ -284,8 +330,14 @@ def households(pt):
     v = pt.village()
     pt.dibao(pt.people(3, v), v, _all(pt), relations=["spouse", "child", "child"])
     v = pt.village()
-    pt.dibao(pt.people(3, v), v, _all(pt), relations=["head", "head", "child"],
-             benefit=lambda p, s, n: s * n + 2, income=lambda p, s, n: 0)  # V04 on the smallest id
+    pt.dibao(
+        pt.people(3, v),
+        v,
+        _all(pt),
+        relations=["head", "head", "child"],
+        benefit=lambda p, s, n: s * n + 2,
+        income=lambda p, s, n: 0,
+    )  # V04 on the smallest id
     v = pt.village()
     pt.dibao(pt.people(2, v), v, _all(pt), covered=[False, False], size=1)  # the covered member is absent
 

@@ -19,13 +19,20 @@ def villages(regions: pl.DataFrame) -> pl.DataFrame:
     r = regions.select("region_code", "name", "level", "parent_code", "urban_rural")
     v = r.filter(pl.col("level") == "village")
     t = r.filter(pl.col("level") == "township").select(
-        pl.col("region_code").alias("township_code"), pl.col("name").alias("township_name"),
-        pl.col("parent_code").alias("county_code"))
+        pl.col("region_code").alias("township_code"),
+        pl.col("name").alias("township_name"),
+        pl.col("parent_code").alias("county_code"),
+    )
     c = r.filter(pl.col("level") == "county").select(
-        pl.col("region_code").alias("county_code"), pl.col("name").alias("county_name"))
+        pl.col("region_code").alias("county_code"), pl.col("name").alias("county_name")
+    )
     return (
-        v.select("region_code", pl.col("name").alias("village_name"), pl.col("parent_code").alias("township_code"),
-                 (pl.col("urban_rural") == "urban").alias("urban"))
+        v.select(
+            "region_code",
+            pl.col("name").alias("village_name"),
+            pl.col("parent_code").alias("township_code"),
+            (pl.col("urban_rural") == "urban").alias("urban"),
+        )
         .join(t, on="township_code", how="left")
         .join(c, on="county_code", how="left")
         .with_columns(pl.col("region_code").str.slice(0, 6).cast(pl.Int64).alias("county6"))
@@ -103,22 +110,39 @@ def make_members(
     ordk = pos.astype(float)
     late = (rng.random(n) < head_not_first_p)[hh] & (pos == 0) & (np.asarray(sizes)[hh] > 1)
     ordk[late] = np.asarray(sizes)[hh][late] - 0.5 - rng.random(late.sum())
-    return pl.DataFrame({
-        "hh": hh, "pos": pos, "ord": ordk, "relation": rel.astype(str), "person_id": pid.astype(str),
-        "name": names.astype(str), "male": male, "birth": birth.astype("datetime64[D]"), "age": age,
-    })
+    return pl.DataFrame(
+        {
+            "hh": hh,
+            "pos": pos,
+            "ord": ordk,
+            "relation": rel.astype(str),
+            "person_id": pid.astype(str),
+            "name": names.astype(str),
+            "male": male,
+            "birth": birth.astype("datetime64[D]"),
+            "age": age,
+        }
+    )
 
 
-def make_persons(rng, ids: IdFactory, age: np.ndarray, county6: np.ndarray, ref_date: str,
-                 male_p: float = 0.5) -> pl.DataFrame:
+def make_persons(
+    rng, ids: IdFactory, age: np.ndarray, county6: np.ndarray, ref_date: str, male_p: float = 0.5
+) -> pl.DataFrame:
     """Single persons (no household): person_id, name, male, birth, age."""
     m = len(age)
     male = rng.random(m) < male_p
     names = make_names(rng, male)
     birth = np.datetime64(ref_date, "D") - (np.asarray(age) * 365.25).astype(np.int64) - rng.integers(1, 360, m)
     pid = ids.make(np.asarray(county6), birth, male)
-    return pl.DataFrame({"person_id": pid.astype(str), "name": names.astype(str), "male": male,
-                         "birth": birth.astype("datetime64[D]"), "age": np.asarray(age, dtype=float)})
+    return pl.DataFrame(
+        {
+            "person_id": pid.astype(str),
+            "name": names.astype(str),
+            "male": male,
+            "birth": birth.astype("datetime64[D]"),
+            "age": np.asarray(age, dtype=float),
+        }
+    )
 
 
 def spells(rng, n: int, n_periods: int, initial: int, hazard: float, linger: tuple[int, int] = (1, 2)):

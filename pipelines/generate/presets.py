@@ -42,10 +42,15 @@ class ReportPreset:
     monitoring_in_tekun: int = 192
     living_subsidy_persons: int = 103_499
     nursing_subsidy_persons: int = 68_096
-    standards: dict = field(default_factory=lambda: {
-        "effective_from": "2021-01-01", "dibao_urban": 657, "dibao_rural": 657, "tekun_basic": 854,
-        "relapse_income_line": 6000,
-    })
+    standards: dict = field(
+        default_factory=lambda: {
+            "effective_from": "2021-01-01",
+            "dibao_urban": 657,
+            "dibao_rural": 657,
+            "tekun_basic": 854,
+            "relapse_income_line": 6000,
+        }
+    )
     years: tuple[int, ...] = (2020, 2021)
 
 

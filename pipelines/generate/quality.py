@@ -16,8 +16,11 @@ import polars as pl
 
 from pipelines.contract.tables import DISABILITY_TYPES, TABLES, Table
 
-_INCOME = {"dibao": "monthly_income_per_capita", "near_dibao": "monthly_income_per_capita",
-           "monitoring": "annual_income_per_capita"}
+_INCOME = {
+    "dibao": "monthly_income_per_capita",
+    "near_dibao": "monthly_income_per_capita",
+    "monitoring": "annual_income_per_capita",
+}
 
 
 def _unplanted_households(table: Table, df: pl.DataFrame) -> pl.DataFrame:
@@ -25,9 +28,14 @@ def _unplanted_households(table: Table, df: pl.DataFrame) -> pl.DataFrame:
     return (
         df.with_row_index("_i")
         .group_by(key)
-        .agg(pl.col("_planted").any().alias("p"), (pl.col("relation") == "head").sum().alias("heads"),
-             pl.len().alias("n"), pl.col("_i"), pl.col("relation"),
-             pl.col("risk_eliminated").first().alias("elim") if table.name == "monitoring" else pl.lit(None))
+        .agg(
+            pl.col("_planted").any().alias("p"),
+            (pl.col("relation") == "head").sum().alias("heads"),
+            pl.len().alias("n"),
+            pl.col("_i"),
+            pl.col("relation"),
+            pl.col("risk_eliminated").first().alias("elim") if table.name == "monitoring" else pl.lit(None),
+        )
         .filter(~pl.col("p") & (pl.col("heads") == 1))
         .sort(key)
     )
@@ -95,14 +103,16 @@ def count_quality(table_name: str, loaded: pl.DataFrame) -> list[dict]:
     def emit(frame: pl.DataFrame, code: str):
         for period, cnt in frame.group_by("period").len().sort("period").rows():
             if cnt:
-                out.append({"period": period, "source": table.source, "table_name": table_name, "code": code,
-                            "count": cnt})
+                out.append(
+                    {"period": period, "source": table.source, "table_name": table_name, "code": code, "count": cnt}
+                )
 
     if table_name == "disability_cards":
         digit = {v: str(d) for _, (v, d) in DISABILITY_TYPES.items()}
         card = pl.col("disability_card_no")
         bad = (card.str.slice(18, 1) != pl.col("disability_type").replace_strict(digit, return_dtype=pl.String)) | (
-            card.str.slice(19, 1) != pl.col("disability_grade").cast(pl.String))
+            card.str.slice(19, 1) != pl.col("disability_grade").cast(pl.String)
+        )
         emit(loaded.filter(bad), "card_mismatch")
     if table.payment_reference:
         ref = table.payment_reference
@@ -111,11 +121,14 @@ def count_quality(table_name: str, loaded: pl.DataFrame) -> list[dict]:
         key = table.household_key
         hcols = [c.name for c in table.columns if c.household]
         g = loaded.group_by("period", key).agg(
-            *[pl.col(c).n_unique().alias(c) for c in hcols], (pl.col("relation") == "head").sum().alias("_heads"))
+            *[pl.col(c).n_unique().alias(c) for c in hcols], (pl.col("relation") == "head").sum().alias("_heads")
+        )
         emit(g.filter(pl.any_horizontal(*[pl.col(c) > 1 for c in hcols])), "household_inconsistent")
         emit(g.filter(pl.col("_heads") == 0), "household_no_head")
         emit(g.filter(pl.col("_heads") > 1), "household_several_heads")
     if table_name == "monitoring":
-        emit(loaded.filter(pl.col("eliminated_date").is_not_null() & ~pl.col("risk_eliminated")),
-             "elimination_inconsistent")
+        emit(
+            loaded.filter(pl.col("eliminated_date").is_not_null() & ~pl.col("risk_eliminated")),
+            "elimination_inconsistent",
+        )
     return out

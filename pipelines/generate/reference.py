@@ -178,7 +178,7 @@ class Seeds:
     rules: dict[str, RuleConfig]
 
     @classmethod
-    def read(cls, seeds: dict[str, pl.DataFrame]) -> "Seeds":
+    def read(cls, seeds: dict[str, pl.DataFrame]) -> Seeds:
         regions = {}
         for r in seeds["regions"].to_dicts():
             code = text(r["region_code"])
@@ -189,9 +189,7 @@ class Seeds:
         standards: dict[str, list] = {}
         for r in seeds["assistance_standards"].to_dicts():
             row = {k: money(r[k]) for k in ("dibao_urban", "dibao_rural", "tekun_basic")}
-            standards.setdefault(text(r["county_code"]), []).append(
-                (as_date(r["effective_from"]), row)
-            )
+            standards.setdefault(text(r["county_code"]), []).append((as_date(r["effective_from"]), row))
         for rows in standards.values():
             rows.sort(key=lambda t: t[0])
         rules = {}
@@ -325,7 +323,7 @@ class PeriodData:
     standards: dict[str, dict | None] = field(default_factory=dict)  # county -> in force in P
 
     @classmethod
-    def build(cls, data: Loaded, seeds: Seeds, period: str) -> "PeriodData":
+    def build(cls, data: Loaded, seeds: Seeds, period: str) -> PeriodData:
         p = cls(period, data, seeds)
         p.dibao = [r for r in data.of("dibao", period) if r["status"] == "active"]
         p.dibao_active = {r["person_id"] for r in p.dibao if as_bool(r["is_covered"])}
@@ -456,10 +454,7 @@ def w04_sudden_hardship_without_temporary_assistance(p: PeriodData, params: dict
         d = as_date(row["identified_date"])
         if not (d <= p.end and (p.end - d).days <= within_days):
             continue
-        assisted = any(
-            person in p.last_assistance and p.last_assistance[person] >= d
-            for person in hh.person_ids
-        )
+        assisted = any(person in p.last_assistance and p.last_assistance[person] >= d for person in hh.person_ids)
         if not assisted:
             out.append(household_finding("W04", hh, str((p.end - d).days), str(within_days)))
     return out

@@ -77,9 +77,7 @@ class Geography:
 
     def all(self) -> list[tuple[str, str]]:
         return (
-            [(self.city, "city")]
-            + [(c, "county") for c in self.counties]
-            + [(t, "township") for t in self.townships]
+            [(self.city, "city")] + [(c, "county") for c in self.counties] + [(t, "township") for t in self.townships]
         )
 
 
@@ -147,9 +145,7 @@ def kpis_of_period(p: PeriodData, findings: list[dict]) -> list[dict]:
         category = hh.row["dibao_category"]  # a household column: from the head's row
         for r in active:
             k01_persons.add(r["region_code"], r["person_id"])
-            (rural_persons if category == "rural" else urban_persons).add(
-                r["region_code"], r["person_id"]
-            )
+            (rural_persons if category == "rural" else urban_persons).add(r["region_code"], r["person_id"])
         if active:
             k01_households.add(hh.row["region_code"], hh.household_id)
             k07.add(hh.row["region_code"], hh.row["monthly_benefit"])

@@ -91,13 +91,27 @@ def build_report(cfg: ReportPreset, rng: np.random.Generator, scale: float, prog
     keys = w.hh_keys(N)
     hid = np.char.add(vil["region_code"].to_numpy().astype(str), np.char.zfill(keys.astype(str), 6))
     region_hh = vil["region_code"].to_numpy().astype(str)
-    add("dibao", pl.DataFrame({
-        "region_code": region_hh[hh], "household_id": hid[hh], "name": mem["name"], "person_id": mem["person_id"],
-        "relation": mem["relation"], "is_covered": covered, "dibao_category": np.full(len(hh), "rural"),
-        "household_size": cov_all[hh], "monthly_income_per_capita": income[hh], "monthly_benefit": benefit[hh],
-        "approval_date": approval[hh], "status": np.where(active[hh], "active", "stopped"),
-        "_hh": keys[hh], "_ord": mem["ord"],
-    }))
+    add(
+        "dibao",
+        pl.DataFrame(
+            {
+                "region_code": region_hh[hh],
+                "household_id": hid[hh],
+                "name": mem["name"],
+                "person_id": mem["person_id"],
+                "relation": mem["relation"],
+                "is_covered": covered,
+                "dibao_category": np.full(len(hh), "rural"),
+                "household_size": cov_all[hh],
+                "monthly_income_per_capita": income[hh],
+                "monthly_benefit": benefit[hh],
+                "approval_date": approval[hh],
+                "status": np.where(active[hh], "active", "stopped"),
+                "_hh": keys[hh],
+                "_ord": mem["ord"],
+            }
+        ),
+    )
     say(f"dibao: {n} households, {int(cov.sum())} covered persons")
 
     # ------------------------------------------------------------------ tekun: exact persons and care shares
@@ -108,8 +122,14 @@ def build_report(cfg: ReportPreset, rng: np.random.Generator, scale: float, prog
     NT = nt + n_term
     tvil = w.pick_villages(NT)
     old = rng.random(NT) < 0.82
-    tp = make_persons(rng, w.ids, np.where(old, rng.uniform(60, 96, NT), rng.uniform(18, 59, NT)),
-                      tvil["county6"].to_numpy(), str(end), male_p=0.62)
+    tp = make_persons(
+        rng,
+        w.ids,
+        np.where(old, rng.uniform(60, 96, NT), rng.uniform(18, 59, NT)),
+        tvil["county6"].to_numpy(),
+        str(end),
+        male_p=0.62,
+    )
     perm = rng.permutation(nt)
     unable = np.zeros(NT, dtype=bool)
     unable[perm[:n_unable]] = True
@@ -123,13 +143,25 @@ def build_report(cfg: ReportPreset, rng: np.random.Generator, scale: float, prog
     agree = central | (rng.random(NT) < np.where(sc == "none", 0.985, np.where(sc == "partial", 0.9, 0.3)))
     fee = (tekun_basic * np.select([sc == "none", sc == "partial"], [0.6, 0.35], 0.1)).astype(np.int64) // 100 * 100
     tkeys = w.hh_keys(NT)
-    add("tekun", pl.DataFrame({
-        "region_code": tvil["region_code"], "name": tp["name"], "person_id": tp["person_id"],
-        "care_mode": np.where(central, "centralized", "dispersed"), "self_care": sc,
-        "monthly_basic_living": np.full(NT, tekun_basic), "monthly_care_fee": fee, "has_care_agreement": agree,
-        "recognition_date": random_dates(rng, np.datetime64("2010-01-01"), end - 3, NT),
-        "status": np.where(np.arange(NT) < nt, "active", "terminated"), "_hh": tkeys, "_ord": np.zeros(NT),
-    }))
+    add(
+        "tekun",
+        pl.DataFrame(
+            {
+                "region_code": tvil["region_code"],
+                "name": tp["name"],
+                "person_id": tp["person_id"],
+                "care_mode": np.where(central, "centralized", "dispersed"),
+                "self_care": sc,
+                "monthly_basic_living": np.full(NT, tekun_basic),
+                "monthly_care_fee": fee,
+                "has_care_agreement": agree,
+                "recognition_date": random_dates(rng, np.datetime64("2010-01-01"), end - 3, NT),
+                "status": np.where(np.arange(NT) < nt, "active", "terminated"),
+                "_hh": tkeys,
+                "_ord": np.zeros(NT),
+            }
+        ),
+    )
     say(f"tekun: {nt} persons in care")
 
     # ------------------------------------------------------------------ monitoring: exact roster and overlaps
@@ -143,17 +175,20 @@ def build_report(cfg: ReportPreset, rng: np.random.Generator, scale: float, prog
     own_sizes = draw_sizes(rng, max(1, n_own_persons // 3), {1: 0.15, 2: 0.25, 3: 0.25, 4: 0.22, 5: 0.13})
     own_sizes = _exact_sum(rng, own_sizes, n_own_persons, 1, 6)
     ovil = w.pick_villages(len(own_sizes))
-    om = make_members(rng, w.ids, own_sizes, rng.uniform(30, 75, len(own_sizes)), ovil["county6"].to_numpy(),
-                      str(end))
+    om = make_members(rng, w.ids, own_sizes, rng.uniform(30, 75, len(own_sizes)), ovil["county6"].to_numpy(), str(end))
     kd, kt, ko = len(d_pick), len(t_pick), len(own_sizes)
-    tm = tp[t_pick].with_columns(hh=pl.Series(np.arange(kt) + kd), pos=pl.lit(0), ord=pl.lit(0.0),
-                                 relation=pl.lit("head"))
+    tm = tp[t_pick].with_columns(
+        hh=pl.Series(np.arange(kt) + kd), pos=pl.lit(0), ord=pl.lit(0.0), relation=pl.lit("head")
+    )
     cols = ["hh", "ord", "relation", "person_id", "name"]
-    mm = pl.concat([dm.select(cols), tm.select(cols), om.with_columns(hh=pl.col("hh") + kd + kt).select(cols)],
-                   how="vertical_relaxed")
+    mm = pl.concat(
+        [dm.select(cols), tm.select(cols), om.with_columns(hh=pl.col("hh") + kd + kt).select(cols)],
+        how="vertical_relaxed",
+    )
     M = kd + kt + ko
-    mregion = np.concatenate([region_hh[d_pick], tvil["region_code"].to_numpy()[t_pick],
-                              ovil["region_code"].to_numpy()]).astype(str)
+    mregion = np.concatenate(
+        [region_hh[d_pick], tvil["region_code"].to_numpy()[t_pick], ovil["region_code"].to_numpy()]
+    ).astype(str)
     low = np.arange(M) < kd + kt
     mtype = rng.choice(np.array(["unstable_lifted", "edge_vulnerable", "sudden_hardship"]), M, p=[0.48, 0.42, 0.10])
     ident = random_dates(rng, np.datetime64("2020-06-01"), end - 40, M)
@@ -166,16 +201,32 @@ def build_report(cfg: ReportPreset, rng: np.random.Generator, scale: float, prog
     mkeys = w.hh_keys(M)
     mhid = np.char.add(np.char.add(np.array([r[:9] for r in mregion]), "M"), np.char.zfill(mkeys.astype(str), 6))
     names = pl.DataFrame({"region_code": mregion}).join(
-        w.vil.select("region_code", "county_name", "township_name", "village_name"), on="region_code", how="left")
+        w.vil.select("region_code", "county_name", "township_name", "village_name"), on="region_code", how="left"
+    )
     mh = mm["hh"].to_numpy()
-    add("monitoring", pl.DataFrame({
-        "county_name": names["county_name"].to_numpy()[mh], "township_name": names["township_name"].to_numpy()[mh],
-        "village_name": names["village_name"].to_numpy()[mh], "household_id": mhid[mh], "name": mm["name"],
-        "person_id": mm["person_id"], "relation": mm["relation"], "monitoring_type": mtype[mh],
-        "risk_cause": rng.choice(np.array(RISK[0]), M, p=RISK[1])[mh], "identified_date": ident[mh],
-        "risk_eliminated": elim[mh], "eliminated_date": np.where(elim, elim_date, np.datetime64("NaT"))[mh],
-        "annual_income_per_capita": minc[mh], "region_code": mregion[mh], "_hh": mkeys[mh], "_ord": mm["ord"],
-    }))
+    add(
+        "monitoring",
+        pl.DataFrame(
+            {
+                "county_name": names["county_name"].to_numpy()[mh],
+                "township_name": names["township_name"].to_numpy()[mh],
+                "village_name": names["village_name"].to_numpy()[mh],
+                "household_id": mhid[mh],
+                "name": mm["name"],
+                "person_id": mm["person_id"],
+                "relation": mm["relation"],
+                "monitoring_type": mtype[mh],
+                "risk_cause": rng.choice(np.array(RISK[0]), M, p=RISK[1])[mh],
+                "identified_date": ident[mh],
+                "risk_eliminated": elim[mh],
+                "eliminated_date": np.where(elim, elim_date, np.datetime64("NaT"))[mh],
+                "annual_income_per_capita": minc[mh],
+                "region_code": mregion[mh],
+                "_hh": mkeys[mh],
+                "_ord": mm["ord"],
+            }
+        ),
+    )
     say(f"monitoring: {len(mm)} persons in {M} households")
 
     # ------------------------------------------------------------------ cards and the two subsidies
@@ -188,43 +239,83 @@ def build_report(cfg: ReportPreset, rng: np.random.Generator, scale: float, prog
     n_plain = S(16000)  # grade 3-4 card holders in no programme: paid nothing
     gvil = w.pick_villages(n_gen + n_plain)
     gp = make_persons(rng, w.ids, rng.uniform(6, 88, n_gen + n_plain), gvil["county6"].to_numpy(), str(end))
-    holders = pl.concat([
-        pl.DataFrame({"person_id": mem["person_id"].to_numpy()[L], "name": mem["name"].to_numpy()[L],
-                      "region_code": region_hh[hh[L]], "grade": gL, "living": True}),
-        pl.DataFrame({"person_id": tp["person_id"].to_numpy()[t_dis], "name": tp["name"].to_numpy()[t_dis],
-                      "region_code": tvil["region_code"].to_numpy()[t_dis], "grade": rng.choice([1, 2], len(t_dis)),
-                      "living": False}),
-        pl.DataFrame({"person_id": gp["person_id"], "name": gp["name"], "region_code": gvil["region_code"],
-                      "grade": np.concatenate([rng.choice([1, 2], n_gen), rng.choice([3, 4], n_plain)]),
-                      "living": False}),
-    ], how="vertical_relaxed")
+    holders = pl.concat(
+        [
+            pl.DataFrame(
+                {
+                    "person_id": mem["person_id"].to_numpy()[L],
+                    "name": mem["name"].to_numpy()[L],
+                    "region_code": region_hh[hh[L]],
+                    "grade": gL,
+                    "living": True,
+                }
+            ),
+            pl.DataFrame(
+                {
+                    "person_id": tp["person_id"].to_numpy()[t_dis],
+                    "name": tp["name"].to_numpy()[t_dis],
+                    "region_code": tvil["region_code"].to_numpy()[t_dis],
+                    "grade": rng.choice([1, 2], len(t_dis)),
+                    "living": False,
+                }
+            ),
+            pl.DataFrame(
+                {
+                    "person_id": gp["person_id"],
+                    "name": gp["name"],
+                    "region_code": gvil["region_code"],
+                    "grade": np.concatenate([rng.choice([1, 2], n_gen), rng.choice([3, 4], n_plain)]),
+                    "living": False,
+                }
+            ),
+        ],
+        how="vertical_relaxed",
+    )
     C = len(holders)
     grade = holders["grade"].to_numpy().astype(np.int64)
     ti = rng.choice(len(DIS_TYPES[0]), C, p=DIS_TYPES[1])
     pid = holders["person_id"].to_numpy().astype(str)
     card_no = np.char.add(np.char.add(pid, (ti + 1).astype(str)), grade.astype(str))
     ckeys = w.hh_keys(C)
-    add("disability_cards", pl.DataFrame({
-        "region_code": holders["region_code"], "name": holders["name"], "disability_card_no": card_no,
-        "disability_type": np.array(DIS_TYPES[0])[ti], "disability_grade": grade,
-        "issue_date": random_dates(rng, np.datetime64("2010-01-01"), end - 3, C), "card_status": np.full(C, "valid"),
-        "person_id": pid, "_hh": ckeys, "_ord": np.zeros(C),
-    }))
+    add(
+        "disability_cards",
+        pl.DataFrame(
+            {
+                "region_code": holders["region_code"],
+                "name": holders["name"],
+                "disability_card_no": card_no,
+                "disability_type": np.array(DIS_TYPES[0])[ti],
+                "disability_grade": grade,
+                "issue_date": random_dates(rng, np.datetime64("2010-01-01"), end - 3, C),
+                "card_status": np.full(C, "valid"),
+                "person_id": pid,
+                "_hh": ckeys,
+                "_ord": np.zeros(C),
+            }
+        ),
+    )
     living = holders["living"].to_numpy()
     nursing = grade <= 2
     yyyymm = period.replace("-", "")
-    sub = pl.concat([
-        holders.filter(pl.Series(living)).with_columns(
-            subsidy_type=pl.lit("living_subsidy"),
-            amount=pl.when(pl.col("grade") <= 2).then(LIVING[1]).otherwise(LIVING[3])),
-        holders.filter(pl.Series(nursing)).with_columns(
-            subsidy_type=pl.lit("nursing_subsidy"),
-            amount=pl.when(pl.col("grade") == 1).then(NURSING[1]).otherwise(NURSING[2])),
-    ]).sort("region_code", maintain_order=True)
+    sub = pl.concat(
+        [
+            holders.filter(pl.Series(living)).with_columns(
+                subsidy_type=pl.lit("living_subsidy"),
+                amount=pl.when(pl.col("grade") <= 2).then(LIVING[1]).otherwise(LIVING[3]),
+            ),
+            holders.filter(pl.Series(nursing)).with_columns(
+                subsidy_type=pl.lit("nursing_subsidy"),
+                amount=pl.when(pl.col("grade") == 1).then(NURSING[1]).otherwise(NURSING[2]),
+            ),
+        ]
+    ).sort("region_code", maintain_order=True)
     sub = sub.with_columns(
         payment_month=pl.lit(period),
-        payment_reference=pl.format("BT{}{}", pl.lit(yyyymm), pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(7)),
-        _hh=pl.Series(w.hh_keys(len(sub))), _ord=pl.lit(0.0),
+        payment_reference=pl.format(
+            "BT{}{}", pl.lit(yyyymm), pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(7)
+        ),
+        _hh=pl.Series(w.hh_keys(len(sub))),
+        _ord=pl.lit(0.0),
     ).drop("grade", "living")
     add("disability_subsidies", sub)
     say(f"disability: {C} cards, {len(sub)} subsidy payments")
@@ -239,35 +330,54 @@ def build_report(cfg: ReportPreset, rng: np.random.Generator, scale: float, prog
     ninc = (std * rng.uniform(1.02, 1.48, nn) * np.where(hard, 1.3, 1.0)).astype(np.int64) // 100 * 100 + 100
     nkeys = w.hh_keys(nn)
     nreg = nvil["region_code"].to_numpy().astype(str)
-    add("near_dibao", pl.DataFrame({
-        "region_code": nreg[nh], "household_id": np.char.add(np.char.add(nreg, "B"), np.char.zfill(nkeys.astype(str), 6))[nh],
-        "name": nm["name"], "person_id": nm["person_id"], "relation": nm["relation"],
-        "family_type": np.where(hard, "expenditure_hardship", "near_dibao")[nh],
-        "monthly_income_per_capita": ninc[nh],
-        "recognition_date": random_dates(rng, np.datetime64("2019-01-01"), end - 3, nn)[nh],
-        "_hh": nkeys[nh], "_ord": nm["ord"],
-    }))
+    add(
+        "near_dibao",
+        pl.DataFrame(
+            {
+                "region_code": nreg[nh],
+                "household_id": np.char.add(np.char.add(nreg, "B"), np.char.zfill(nkeys.astype(str), 6))[nh],
+                "name": nm["name"],
+                "person_id": nm["person_id"],
+                "relation": nm["relation"],
+                "family_type": np.where(hard, "expenditure_hardship", "near_dibao")[nh],
+                "monthly_income_per_capita": ninc[nh],
+                "recognition_date": random_dates(rng, np.datetime64("2019-01-01"), end - 3, nn)[nh],
+                "_hh": nkeys[nh],
+                "_ord": nm["ord"],
+            }
+        ),
+    )
     # temporary assistance: every sudden-hardship household identified within 30 days is paid on or after d
     recent = np.flatnonzero((mtype == "sudden_hardship") & ~elim & (ident >= start))
     heads = mm.with_row_index("i").group_by("hh").agg(pl.col("i").first()).sort("hh")["i"].to_numpy()
     k = S(2500)
     ridx = rng.choice(len(hh), k, replace=False)
-    t_dates = np.concatenate([np.minimum(ident[recent] + rng.integers(0, 5, len(recent)), end),
-                              random_dates(rng, start, end, k)])
-    tdf = pl.DataFrame({
-        "region_code": np.concatenate([mregion[recent], region_hh[hh[ridx]]]),
-        "name": np.concatenate([mm["name"].to_numpy()[heads[recent]], mem["name"].to_numpy()[ridx]]),
-        "person_id": np.concatenate([mm["person_id"].to_numpy()[heads[recent]], mem["person_id"].to_numpy()[ridx]]),
-        "assistance_type": np.concatenate([np.full(len(recent), "emergency"),
-                                           rng.choice(np.array(["emergency", "expenditure"]), k, p=[0.4, 0.6])]),
-        "amount": rng.integers(5, 60, len(recent) + k) * 10000,
-        "payment_date": t_dates,
-        "reason": rng.choice(REASONS, len(recent) + k),
-    }).sort("region_code", maintain_order=True)
+    t_dates = np.concatenate(
+        [np.minimum(ident[recent] + rng.integers(0, 5, len(recent)), end), random_dates(rng, start, end, k)]
+    )
+    tdf = pl.DataFrame(
+        {
+            "region_code": np.concatenate([mregion[recent], region_hh[hh[ridx]]]),
+            "name": np.concatenate([mm["name"].to_numpy()[heads[recent]], mem["name"].to_numpy()[ridx]]),
+            "person_id": np.concatenate([mm["person_id"].to_numpy()[heads[recent]], mem["person_id"].to_numpy()[ridx]]),
+            "assistance_type": np.concatenate(
+                [np.full(len(recent), "emergency"), rng.choice(np.array(["emergency", "expenditure"]), k, p=[0.4, 0.6])]
+            ),
+            "amount": rng.integers(5, 60, len(recent) + k) * 10000,
+            "payment_date": t_dates,
+            "reason": rng.choice(REASONS, len(recent) + k),
+        }
+    ).sort("region_code", maintain_order=True)
     tdf = tdf.with_columns(
-        payment_reference=pl.format("LS{}{}{}", pl.col("region_code").str.slice(0, 6), pl.lit(yyyymm),
-                                    pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(6)),
-        _hh=pl.Series(w.hh_keys(len(tdf))), _ord=pl.lit(0.0))
+        payment_reference=pl.format(
+            "LS{}{}{}",
+            pl.col("region_code").str.slice(0, 6),
+            pl.lit(yyyymm),
+            pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(6),
+        ),
+        _hh=pl.Series(w.hh_keys(len(tdf))),
+        _ord=pl.lit(0.0),
+    )
     add("temporary_assistance", tdf)
     say("near-dibao register and temporary assistance built")
     from .report_planted import plant_report

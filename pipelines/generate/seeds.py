@@ -23,8 +23,7 @@ PARAMS = {r: s.params for r, s in TAIAN.rules.items() if s.params}
 COLLIDING_BASE = TAIAN.colliding_base
 
 
-def _regions(rng: np.random.Generator, city: City, all_rural: bool, n_towns: tuple[int, int],
-             n_vils: tuple[int, int]):
+def _regions(rng: np.random.Generator, city: City, all_rural: bool, n_towns: tuple[int, int], n_vils: tuple[int, int]):
     province, cty = city.province, city.city
     rows = [(province[0], province[1], "province", None, None), (cty[0], cty[1], "city", province[0], None)]
     for county in city.counties:
@@ -82,8 +81,9 @@ def _split(rng: np.random.Generator, total: int, k: int) -> np.ndarray:
     return parts
 
 
-def _population(rng, city: City, regions: pl.DataFrame, years: list[int],
-                rural_totals: np.ndarray | None) -> pl.DataFrame:
+def _population(
+    rng, city: City, regions: pl.DataFrame, years: list[int], rural_totals: np.ndarray | None
+) -> pl.DataFrame:
     """Per county and township per year. `rural_totals`: the counties' rural population in the last
     year (report preset), else drawn."""
     towns = regions.filter(pl.col("level") == "township")
@@ -114,8 +114,13 @@ def _population(rng, city: City, regions: pl.DataFrame, years: list[int],
                 rows.append((tc, year, int(a), int(a - r), int(r)))
     return pl.DataFrame(
         rows,
-        schema={"region_code": pl.String, "year": pl.Int32, "population_total": pl.Int64,
-                "population_urban": pl.Int64, "population_rural": pl.Int64},
+        schema={
+            "region_code": pl.String,
+            "year": pl.Int32,
+            "population_total": pl.Int64,
+            "population_urban": pl.Int64,
+            "population_rural": pl.Int64,
+        },
         orient="row",
     ).sort("region_code", "year")
 
@@ -127,38 +132,66 @@ def _standards(rng, city: City, fixed: dict | None) -> pl.DataFrame:
     for county in city.counties:
         ccode = f"{county.code}000000"
         if fixed is not None:
-            rows.append((ccode, dt.date.fromisoformat(fixed["effective_from"]), fixed["dibao_urban"], fixed["dibao_rural"],
-                         fixed["tekun_basic"], "1.50", fixed["relapse_income_line"]))
+            rows.append(
+                (
+                    ccode,
+                    dt.date.fromisoformat(fixed["effective_from"]),
+                    fixed["dibao_urban"],
+                    fixed["dibao_rural"],
+                    fixed["tekun_basic"],
+                    "1.50",
+                    fixed["relapse_income_line"],
+                )
+            )
             continue
         rows += [(ccode, *r) for r in city.standards.rows(rng, county.urban_share)]
     df = pl.DataFrame(
         rows,
-        schema=["county_code", "effective_from", "dibao_urban", "dibao_rural", "tekun_basic",
-                "near_dibao_multiplier", "relapse_income_line"],
+        schema=[
+            "county_code",
+            "effective_from",
+            "dibao_urban",
+            "dibao_rural",
+            "tekun_basic",
+            "near_dibao_multiplier",
+            "relapse_income_line",
+        ],
         orient="row",
     )
     money = pl.Decimal(14, 2)
     return df.with_columns(
         pl.col("effective_from").cast(pl.Date),
-        *(pl.col(c).cast(pl.Int64).cast(money) for c in
-          ("dibao_urban", "dibao_rural", "tekun_basic", "relapse_income_line")),
+        *(
+            pl.col(c).cast(pl.Int64).cast(money)
+            for c in ("dibao_urban", "dibao_rural", "tekun_basic", "relapse_income_line")
+        ),
         pl.col("near_dibao_multiplier").cast(pl.Decimal(4, 2)),
     ).sort("county_code", "effective_from")
 
 
 def warning_rules(city: City = TAIAN) -> pl.DataFrame:
     rules = city.rules
-    return pl.DataFrame({
-        "rule_id": list(rules),
-        "enabled": [r.enabled for r in rules.values()],
-        "severity": [r.severity for r in rules.values()],
-        "params": [json.dumps(r.params, ensure_ascii=False) for r in rules.values()],
-    })
+    return pl.DataFrame(
+        {
+            "rule_id": list(rules),
+            "enabled": [r.enabled for r in rules.values()],
+            "severity": [r.severity for r in rules.values()],
+            "params": [json.dumps(r.params, ensure_ascii=False) for r in rules.values()],
+        }
+    )
 
 
-def build_seeds(rng: np.random.Generator, *, all_rural: bool, years: list[int], standards: dict | None = None,
-                rural_totals: np.ndarray | None = None, n_towns=(8, 12), n_vils=(10, 18),
-                city: City = TAIAN) -> dict[str, pl.DataFrame]:
+def build_seeds(
+    rng: np.random.Generator,
+    *,
+    all_rural: bool,
+    years: list[int],
+    standards: dict | None = None,
+    rural_totals: np.ndarray | None = None,
+    n_towns=(8, 12),
+    n_vils=(10, 18),
+    city: City = TAIAN,
+) -> dict[str, pl.DataFrame]:
     regions = _regions(rng, city, all_rural, n_towns, n_vils)
     return {
         "regions": regions,

@@ -30,8 +30,13 @@ def write_file(ctx, table, period, path, f, cells, vary, src_row) -> dict:
     width = len(headers)
     is_csv = f.fmt == "csv"
     n_title = int(rng.integers(0, 6)) if vary else int(rng.integers(0, 2))
-    titles = [table.title + f"（{period[:4]}年{int(period[5:])}月）", f"统计期：{period}", "", "金额单位：元",
-              "数据来源：业务系统导出"]
+    titles = [
+        table.title + f"（{period[:4]}年{int(period[5:])}月）",
+        f"统计期：{period}",
+        "",
+        "金额单位：元",
+        "数据来源：业务系统导出",
+    ]
     sheet: list[list] = []
     kinds: list[str] = []
     for t in titles[:n_title]:
@@ -89,7 +94,7 @@ def write_file(ctx, table, period, path, f, cells, vary, src_row) -> dict:
         src_row[gi] = numbers[si]
     last = max((i for i, k in enumerate(kinds) if k in ("data", "footer")), default=kinds.index("header"))
     hdr = kinds.index("header")
-    fb = sum(1 for k in kinds[hdr + 1: last + 1] if k in ("blank", "footer"))
+    fb = sum(1 for k in kinds[hdr + 1 : last + 1] if k in ("blank", "footer"))
     if is_csv:
         formats.write_csv(path, sheet, f.encoding, f.crlf)
     elif f.fmt == "xls":
@@ -104,8 +109,12 @@ def write_oddities(ctx, period: str, samples: dict[str, pl.DataFrame]) -> None:
     rng = ctx.rng
     names = sorted(samples)
     picks = [names[int(i)] for i in rng.choice(len(names), size=4, replace=len(names) < 4)]
-    kinds = [("missing_columns", "补报", "xlsx"), ("file_unreadable", "损坏", "xlsx"),
-             ("file_unreadable", "空", "csv"), ("file_unreadable", "异常", "xls")]
+    kinds = [
+        ("missing_columns", "补报", "xlsx"),
+        ("file_unreadable", "损坏", "xlsx"),
+        ("file_unreadable", "空", "csv"),
+        ("file_unreadable", "异常", "xls"),
+    ]
     for tname, (reason, tag, ext) in zip(picks, kinds):
         table = next(t for t in TABLES.values() if t.name == tname)
         folder = ctx.out / "raw" / table.source / period
@@ -113,8 +122,9 @@ def write_oddities(ctx, period: str, samples: dict[str, pl.DataFrame]) -> None:
         name = f"{table.name}_{tag}.{ext}"
         df = samples[tname].head(5)
         headers = [c.header for c in table.columns]
-        sheet = [headers] + [[formats.plain(c, df[c.name]).to_list()[i] for c in table.columns]
-                             for i in range(df.height)]
+        sheet = [headers] + [
+            [formats.plain(c, df[c.name]).to_list()[i] for c in table.columns] for i in range(df.height)
+        ]
         raw_value = None
         if reason == "missing_columns":
             drop = int(rng.integers(len(headers)))
@@ -128,12 +138,32 @@ def write_oddities(ctx, period: str, samples: dict[str, pl.DataFrame]) -> None:
         else:
             (folder / name).write_bytes(formats.garbage(rng))
         rel = f"raw/{table.source}/{period}/{name}"
-        ctx.files.append({"period": period, "source": table.source, "table_name": table.name, "file": rel,
-                          "status": "rejected", "rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0,
-                          "rows_duplicate": 0, "rows_footer_blank": 0})
-        ctx.quarantine.append({"period": period, "source": table.source, "table_name": table.name, "file": rel,
-                               "row_number": None, "reason": reason, "column_name": None,
-                               "_raw_value": raw_value})
+        ctx.files.append(
+            {
+                "period": period,
+                "source": table.source,
+                "table_name": table.name,
+                "file": rel,
+                "status": "rejected",
+                "rows_read": 0,
+                "rows_loaded": 0,
+                "rows_quarantined": 0,
+                "rows_duplicate": 0,
+                "rows_footer_blank": 0,
+            }
+        )
+        ctx.quarantine.append(
+            {
+                "period": period,
+                "source": table.source,
+                "table_name": table.name,
+                "file": rel,
+                "row_number": None,
+                "reason": reason,
+                "column_name": None,
+                "_raw_value": raw_value,
+            }
+        )
     for src in SOURCES:
         folder = ctx.out / "raw" / src / period
         folder.mkdir(parents=True, exist_ok=True)

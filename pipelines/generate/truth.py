@@ -15,8 +15,18 @@ from pipelines.generate import dirt
 from pipelines.generate.quality import count_quality
 from pipelines.generate.writer import Ctx, write_oddities, write_table_period
 
-FILES_COLUMNS = ["period", "source", "table_name", "file", "status", "rows_read", "rows_loaded",
-                 "rows_quarantined", "rows_duplicate", "rows_footer_blank"]
+FILES_COLUMNS = [
+    "period",
+    "source",
+    "table_name",
+    "file",
+    "status",
+    "rows_read",
+    "rows_loaded",
+    "rows_quarantined",
+    "rows_duplicate",
+    "rows_footer_blank",
+]
 QUARANTINE_COLUMNS = ["period", "source", "table_name", "file", "row_number", "reason", "column_name"]
 
 
@@ -65,13 +75,20 @@ def write_dataset(out: Path, ds, seed: int = 0, dirty: float = 0.03, progress=No
         df.write_csv(out / "seeds" / f"{name}.csv")
     regions = dirt.Regions(ds.seeds["regions"])
     planted_ids: dict[str, set] = {}
-    for tname, df in ds.records.items():
+    for df in ds.records.values():
         pid = "person_id" if "person_id" in df.columns else None
         if pid and "_planted" in df.columns:
             for p, ids in df.filter(pl.col("_planted")).group_by("period").agg(pl.col(pid)).rows():
                 planted_ids.setdefault(p, set()).update(ids)
-    ctx = Ctx(out=out, rng=np.random.default_rng([seed, 20260]), dirty=float(dirty), exact=bool(ds.exact_kpis),
-              regions=regions, planted_ids=planted_ids, p_var=min(0.15, 2 * float(dirty)))
+    ctx = Ctx(
+        out=out,
+        rng=np.random.default_rng([seed, 20260]),
+        dirty=float(dirty),
+        exact=bool(ds.exact_kpis),
+        regions=regions,
+        planted_ids=planted_ids,
+        p_var=min(0.15, 2 * float(dirty)),
+    )
     for period in ds.periods:
         twist: dict = {}
         samples = {}
@@ -91,11 +108,14 @@ def write_dataset(out: Path, ds, seed: int = 0, dirty: float = 0.03, progress=No
 def write_truth(out: Path, ctx: Ctx, ds, reference: bool = True) -> dict:
     truth = out / "truth"
     (truth / "loaded").mkdir(parents=True, exist_ok=True)
-    files = pl.DataFrame(ctx.files, schema={c: (pl.Int64 if c.startswith("rows_") else pl.String)
-                                           for c in FILES_COLUMNS}).sort("file")
+    files = pl.DataFrame(
+        ctx.files, schema={c: (pl.Int64 if c.startswith("rows_") else pl.String) for c in FILES_COLUMNS}
+    ).sort("file")
     files.write_csv(truth / "files.csv")
-    quarantine = pl.DataFrame([{k: r[k] for k in QUARANTINE_COLUMNS} for r in ctx.quarantine],
-                              schema={c: (pl.Int64 if c == "row_number" else pl.String) for c in QUARANTINE_COLUMNS})
+    quarantine = pl.DataFrame(
+        [{k: r[k] for k in QUARANTINE_COLUMNS} for r in ctx.quarantine],
+        schema={c: (pl.Int64 if c == "row_number" else pl.String) for c in QUARANTINE_COLUMNS},
+    )
     quarantine = quarantine.sort("file", "row_number", nulls_last=False)
     quarantine.write_csv(truth / "quarantine.csv")
     loaded: dict[str, pl.DataFrame] = {}
@@ -108,11 +128,18 @@ def write_truth(out: Path, ctx: Ctx, ds, reference: bool = True) -> dict:
         df.write_parquet(truth / "loaded" / f"{tname}.parquet")
         loaded[tname] = df.drop("source_file", "source_row")
         quality += count_quality(tname, df)
-    pl.DataFrame(quality, schema={"period": pl.String, "source": pl.String, "table_name": pl.String,
-                                  "code": pl.String, "count": pl.Int64}).write_csv(truth / "quality_issues.csv")
+    pl.DataFrame(
+        quality,
+        schema={
+            "period": pl.String,
+            "source": pl.String,
+            "table_name": pl.String,
+            "code": pl.String,
+            "count": pl.Int64,
+        },
+    ).write_csv(truth / "quality_issues.csv")
     read = files.filter(pl.col("status") == "loaded")
-    complete = [p for p in ds.periods
-                if set(read.filter(pl.col("period") == p)["table_name"].to_list()) == set(TABLES)]
+    complete = [p for p in ds.periods if set(read.filter(pl.col("period") == p)["table_name"].to_list()) == set(TABLES)]
     summary = {
         "periods": list(ds.periods),
         "complete_periods": complete,
@@ -131,8 +158,7 @@ def write_truth(out: Path, ctx: Ctx, ds, reference: bool = True) -> dict:
     except ModuleNotFoundError:
         ref = None
     if ref is not None and hasattr(ref, "evaluate"):
-        findings, kpis = ref.evaluate({**{t: df for t, df in loaded_with_lineage(truth).items()}}, ds.seeds,
-                                      complete)
+        findings, kpis = ref.evaluate({**{t: df for t, df in loaded_with_lineage(truth).items()}}, ds.seeds, complete)
         findings.write_csv(truth / "findings.csv")
         kpis.write_csv(truth / "kpis.csv")
         summary["findings"] = findings.height

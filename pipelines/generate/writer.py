@@ -21,6 +21,7 @@ from pipelines.generate import dirt, formats
 from pipelines.generate.quality import plant_quality_cases
 from pipelines.generate.sheets import write_file, write_oddities  # noqa: F401 (re-export)
 
+
 @dataclass
 class Ctx:
     out: Path
@@ -101,8 +102,13 @@ def write_table_period(ctx: Ctx, table: Table, period: str, df: pl.DataFrame, tw
     folder.mkdir(parents=True, exist_ok=True)
     df = df.drop("period", strict=False)
     # an empty text is an empty cell: it loads as null
-    df = df.with_columns([pl.when(pl.col(c.name).str.strip_chars() == "").then(None).otherwise(pl.col(c.name))
-                          .alias(c.name) for c in table.columns if df.schema.get(c.name) == pl.String])
+    df = df.with_columns(
+        [
+            pl.when(pl.col(c.name).str.strip_chars() == "").then(None).otherwise(pl.col(c.name)).alias(c.name)
+            for c in table.columns
+            if df.schema.get(c.name) == pl.String
+        ]
+    )
     if vary:
         df = plant_quality_cases(table, df, rng, ctx.dirty)
     n = df.height
@@ -138,7 +144,7 @@ def write_table_period(ctx: Ctx, table: Table, period: str, df: pl.DataFrame, tw
 
     # ---- render ------------------------------------------------------------------------------------
     cells = _render(ctx, table, frame, excel, vary)
-    for gi, (reason, header, raw) in defects.items():
+    for gi, (_reason, _header, raw) in defects.items():
         for name, v in raw.items():
             if not excel[gi] and not isinstance(v, str):
                 v = str(v)
@@ -163,15 +169,32 @@ def write_table_period(ctx: Ctx, table: Table, period: str, df: pl.DataFrame, tw
         rel = f"raw/{table.source}/{period}/{f.name}"
         counts = write_file(ctx, table, period, folder / f.name, f, cells, vary, src_row)
         src_file[f.rows] = rel
-        ctx.files.append({"period": period, "source": table.source, "table_name": table.name, "file": rel,
-                          "status": "loaded", **counts})
-    for gi, (reason, header, raw) in defects.items():
+        ctx.files.append(
+            {
+                "period": period,
+                "source": table.source,
+                "table_name": table.name,
+                "file": rel,
+                "status": "loaded",
+                **counts,
+            }
+        )
+    for gi, (reason, header, _raw) in defects.items():
         status[gi] = "q"
-        ctx.quarantine.append({"period": period, "source": table.source, "table_name": table.name,
-                               "file": src_file[gi], "row_number": int(src_row[gi]), "reason": reason,
-                               "column_name": header})
-    keep = [c.name for c in table.columns] + [c for c in ("person_id", "region_code") if c in frame.columns
-                                               and c not in [x.name for x in table.columns]]
+        ctx.quarantine.append(
+            {
+                "period": period,
+                "source": table.source,
+                "table_name": table.name,
+                "file": src_file[gi],
+                "row_number": int(src_row[gi]),
+                "reason": reason,
+                "column_name": header,
+            }
+        )
+    keep = [c.name for c in table.columns] + [
+        c for c in ("person_id", "region_code") if c in frame.columns and c not in [x.name for x in table.columns]
+    ]
     out = frame.select(keep).with_columns(
         pl.lit(period).alias("period"),
         pl.Series("source_file", src_file.astype(str)),
@@ -182,8 +205,11 @@ def write_table_period(ctx: Ctx, table: Table, period: str, df: pl.DataFrame, tw
     first = cand.select(pl.struct(keep).is_first_distinct()).to_series()
     loaded = cand.filter(first).drop("_q")
     per_file = {}
-    for fname, kind in ((loaded["source_file"], "rows_loaded"), (cand.filter(~first)["source_file"], "rows_duplicate"),
-                        (out.filter(pl.col("_q"))["source_file"], "rows_quarantined")):
+    for fname, kind in (
+        (loaded["source_file"], "rows_loaded"),
+        (cand.filter(~first)["source_file"], "rows_duplicate"),
+        (out.filter(pl.col("_q"))["source_file"], "rows_quarantined"),
+    ):
         for v, cnt in fname.value_counts().rows():
             per_file.setdefault(v, {})[kind] = cnt
     for rec in ctx.files[n_files_before:]:
@@ -191,8 +217,10 @@ def write_table_period(ctx: Ctx, table: Table, period: str, df: pl.DataFrame, tw
         for kind in ("rows_loaded", "rows_duplicate", "rows_quarantined"):
             rec[kind] = got.get(kind, 0)
         assert rec.pop("_rows") == rec["rows_loaded"] + rec["rows_duplicate"] + rec["rows_quarantined"]
-        assert rec["rows_read"] == rec["rows_loaded"] + rec["rows_duplicate"] + rec["rows_quarantined"] + \
-            rec["rows_footer_blank"], rec["file"]
+        assert (
+            rec["rows_read"]
+            == rec["rows_loaded"] + rec["rows_duplicate"] + rec["rows_quarantined"] + rec["rows_footer_blank"]
+        ), rec["file"]
     ctx.loaded.setdefault(table.name, []).append(loaded)
 
 

@@ -191,9 +191,7 @@ def run_table_period(
     if passed:
         allrows = pl.concat(passed, how="vertical_relaxed")
         allrows = allrows.with_columns(pl.struct(key_cols).is_first_distinct().alias("__first"))
-        dup_counts = dict(
-            allrows.filter(~pl.col("__first")).group_by("source_file").len().rows()
-        )
+        dup_counts = dict(allrows.filter(~pl.col("__first")).group_by("source_file").len().rows())
         loaded = allrows.filter(pl.col("__first")).drop("__first")
     else:
         dup_counts = {}
@@ -245,9 +243,7 @@ def ingest_table_period(
 
     types = column_types(t)
     if loaded.height:
-        new_rows = loaded.select(
-            *[pl.col(n) for n in types if n != "loaded_at"], pl.lit(now).alias("loaded_at")
-        )
+        new_rows = loaded.select(*[pl.col(n) for n in types if n != "loaded_at"], pl.lit(now).alias("loaded_at"))
     else:
         new_rows = None
     files = pl.DataFrame(
@@ -267,9 +263,16 @@ def ingest_table_period(
             "loaded_at": [now] * len(counts),
             "run_id": [run_id] * len(counts),
         },
-        schema_overrides={"reason": pl.String, "extra_columns": pl.List(pl.String), "rows_read": pl.Int32,
-                          "rows_loaded": pl.Int32, "rows_quarantined": pl.Int32, "rows_duplicate": pl.Int32,
-                          "rows_footer_blank": pl.Int32, "loaded_at": pl.Datetime("us")},
+        schema_overrides={
+            "reason": pl.String,
+            "extra_columns": pl.List(pl.String),
+            "rows_read": pl.Int32,
+            "rows_loaded": pl.Int32,
+            "rows_quarantined": pl.Int32,
+            "rows_duplicate": pl.Int32,
+            "rows_footer_blank": pl.Int32,
+            "loaded_at": pl.Datetime("us"),
+        },
     )
     q = quarantine.with_columns(pl.lit(now).alias("loaded_at"))
 
@@ -291,8 +294,12 @@ def ingest_table_period(
     qual = Counter(quality["code"].to_list()) if quality.height else Counter()
     res = IngestResult(table, period, counts, dict(reasons), dict(qual))
     log.info(
-        "ingested %s %s: %d files, %d loaded, %d quarantined", table, period, len(counts),
-        res.rows_loaded, res.rows_quarantined,
+        "ingested %s %s: %d files, %d loaded, %d quarantined",
+        table,
+        period,
+        len(counts),
+        res.rows_loaded,
+        res.rows_quarantined,
     )
     return res
 
@@ -324,9 +331,7 @@ def period_status(con: duckdb.DuckDBPyConnection | None, dataset: Path) -> list[
     read: set[tuple[str, str, str]] = set()
     if con is not None:
         if has_table(con, "raw.files"):
-            read = set(
-                con.execute("SELECT period, table_name, file FROM raw.files WHERE status = 'loaded'").fetchall()
-            )
+            read = set(con.execute("SELECT period, table_name, file FROM raw.files WHERE status = 'loaded'").fetchall())
     on_disk = {(f.period, f.table, f.path) for f in disc.files}
     out = []
     for p in disc.all_periods:

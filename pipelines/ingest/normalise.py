@@ -101,9 +101,7 @@ def _id_stage(lf: pl.LazyFrame, s: str, out: str, period_end: _dt.date | None) -
     )
 
 
-def person_id_stage(
-    lf: pl.LazyFrame, raw: str, tag: str | None, period_end: _dt.date | None, out: str
-) -> pl.LazyFrame:
+def person_id_stage(lf: pl.LazyFrame, raw: str, tag: str | None, period_end: _dt.date | None, out: str) -> pl.LazyFrame:
     """Person-id column `raw` (tags in `tag`): adds `out` (18-character id) and `out__r` (reason)."""
     lf = lf.with_columns(squeeze(pl.col(raw)).str.to_uppercase().alias(f"{out}__s"))
     s = pl.col(f"{out}__s")
@@ -125,9 +123,7 @@ def person_id_stage(
     return drop_temps(lf, out)
 
 
-def card_stage(
-    lf: pl.LazyFrame, raw: str, tag: str | None, period_end: _dt.date | None, out: str
-) -> pl.LazyFrame:
+def card_stage(lf: pl.LazyFrame, raw: str, tag: str | None, period_end: _dt.date | None, out: str) -> pl.LazyFrame:
     """Disability card column: adds `out` (20 characters, upper case) and `out__r` (reason)."""
     lf = lf.with_columns(squeeze(pl.col(raw)).str.to_uppercase().alias(f"{out}__s"))
     s = pl.col(f"{out}__s")

@@ -203,8 +203,12 @@ def _read_quoted_csv(text: str, enc: str) -> Sheet | None:
     data = ("," * (width - 1) + "\n" + text).encode("utf-8")
     try:
         df = pl.read_csv(
-            io.BytesIO(data), has_header=False, infer_schema=False, truncate_ragged_lines=True,
-            quote_char='"', raise_if_empty=False,
+            io.BytesIO(data),
+            has_header=False,
+            infer_schema=False,
+            truncate_ragged_lines=True,
+            quote_char='"',
+            raise_if_empty=False,
         )
     except Exception:
         return None

@@ -43,7 +43,7 @@ class Regions:
     children: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # parent -> [(code, name)]
 
     @classmethod
-    def load(cls, seeds: Path) -> "Regions":
+    def load(cls, seeds: Path) -> Regions:
         df = pl.read_csv(Path(seeds) / "regions.csv", infer_schema=False)
         df = df.with_columns(pl.col(c).fill_null("").str.strip_chars() for c in df.columns)
         rows = df.select("region_code", "name", "level", "parent_code").rows()

@@ -45,4 +45,3 @@ def decode_text(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:
         raise Unreadable("undecodable text") from None
     return text, "gb18030"
-

@@ -12,8 +12,8 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.contract import tables as C
-from pipelines.ingest.discover import FoundFile
 from pipelines.ingest import normalise as N
+from pipelines.ingest.discover import FoundFile
 from pipelines.ingest.normalise import NULL_STR, integer_expr, nfkc, trim
 from pipelines.ingest.read import Sheet, Unreadable, read_file
 from pipelines.ingest.regions import Regions
@@ -157,12 +157,10 @@ def _process_file(found: FoundFile, dataset: Path, ctx: Context) -> FileResult:
     # footer / blank rows
     id_col = next(c for c in table.columns if c.kind in ID_KINDS)
     id_empty = trim(pl.col(f"c{colmap[id_col.name]}")) == ""
-    first_cell = pl.coalesce(
-        [pl.when(trim(pl.col(c)) != "").then(trim(pl.col(c))).otherwise(NULL_STR) for c in cells]
+    first_cell = pl.coalesce([pl.when(trim(pl.col(c)) != "").then(trim(pl.col(c))).otherwise(NULL_STR) for c in cells])
+    is_footer = (
+        pl.any_horizontal([first_cell.str.starts_with(p) for p in C.FOOTER_PREFIXES]).fill_null(False) & id_empty
     )
-    is_footer = pl.any_horizontal([first_cell.str.starts_with(p) for p in C.FOOTER_PREFIXES]).fill_null(
-        False
-    ) & id_empty
     data = data.with_columns((~pl.col("__nonblank") | is_footer).alias("__skip"))
     footer_blank = int(data["__skip"].sum())
     rows = data.filter(~pl.col("__skip"))
@@ -227,11 +225,15 @@ def _process_file(found: FoundFile, dataset: Path, ctx: Context) -> FileResult:
 
 
 def _match_regions(rows: pl.DataFrame, colmap: dict[str, int], regions: Regions) -> pl.DataFrame:
-    keys = [trim(pl.col(f"c{colmap[n]}")).alias(f"__k{j}") for j, n in enumerate(
-        ("county_name", "township_name", "village_name"))]
+    keys = [
+        trim(pl.col(f"c{colmap[n]}")).alias(f"__k{j}")
+        for j, n in enumerate(("county_name", "township_name", "village_name"))
+    ]
     rows = rows.with_columns(keys)
-    uniq = rows.select("__k0", "__k1", "__k2").unique().filter(
-        (pl.col("__k0") != "") & (pl.col("__k1") != "") & (pl.col("__k2") != "")
+    uniq = (
+        rows.select("__k0", "__k1", "__k2")
+        .unique()
+        .filter((pl.col("__k0") != "") & (pl.col("__k1") != "") & (pl.col("__k2") != ""))
     )
     results = [regions.match(a, b, c) for a, b, c in uniq.rows()]  # per distinct name triple
     lookup = uniq.with_columns(
@@ -292,18 +294,29 @@ def _validate_columns(lf: pl.LazyFrame, table: C.Table, colmap: dict[str, int], 
             v = pl.col(name)
             r = pl.when(v.is_null()).then(pl.lit("date_format")).otherwise(NULL_STR)
             if period_col == name and k == C.DATE:
-                r = pl.when(v.is_null()).then(pl.lit("date_format")).when(
-                    ~v.is_between(pl.lit(ctx.period_start), pl.lit(ctx.period_end))
-                ).then(pl.lit("period_mismatch")).otherwise(NULL_STR)
+                r = (
+                    pl.when(v.is_null())
+                    .then(pl.lit("date_format"))
+                    .when(~v.is_between(pl.lit(ctx.period_start), pl.lit(ctx.period_end)))
+                    .then(pl.lit("period_mismatch"))
+                    .otherwise(NULL_STR)
+                )
             elif period_col == name:
-                r = pl.when(v.is_null()).then(pl.lit("date_format")).when(v != ctx.period).then(
-                    pl.lit("period_mismatch")).otherwise(NULL_STR)
+                r = (
+                    pl.when(v.is_null())
+                    .then(pl.lit("date_format"))
+                    .when(v != ctx.period)
+                    .then(pl.lit("period_mismatch"))
+                    .otherwise(NULL_STR)
+                )
             lf = lf.with_columns(r.alias(rj))
         elif k == C.REGION_CODE:
             lf = lf.with_columns(trim(nfkc(raw)).alias(name))
             lf = lf.with_columns(
-                pl.when(pl.col(name).is_in(villages.implode())).then(NULL_STR).otherwise(
-                    pl.lit("region_unknown")).alias(rj)
+                pl.when(pl.col(name).is_in(villages.implode()))
+                .then(NULL_STR)
+                .otherwise(pl.lit("region_unknown"))
+                .alias(rj)
             )
         else:  # pragma: no cover - a new kind in the contract
             raise ValueError(f"unknown column kind {k!r}")
@@ -313,8 +326,10 @@ def _validate_columns(lf: pl.LazyFrame, table: C.Table, colmap: dict[str, int], 
             # region matching is placed at the village column, after the three value_missing checks
             r = pl.col("__mreason")
             level_raw = (
-                pl.when(pl.col("__mlevel") == 0).then(pl.col(f"c{colmap['county_name']}"))
-                .when(pl.col("__mlevel") == 1).then(pl.col(f"c{colmap['township_name']}"))
+                pl.when(pl.col("__mlevel") == 0)
+                .then(pl.col(f"c{colmap['county_name']}"))
+                .when(pl.col("__mlevel") == 1)
+                .then(pl.col(f"c{colmap['township_name']}"))
                 .otherwise(raw)
             )
             raw_value = pl.when(empty).then(raw).otherwise(level_raw)
@@ -322,8 +337,13 @@ def _validate_columns(lf: pl.LazyFrame, table: C.Table, colmap: dict[str, int], 
             missing = "id_missing" if k in ID_KINDS else "value_missing"
             r = pl.when(empty).then(pl.lit(missing)).otherwise(r)
         elif name == "eliminated_date":
-            r = pl.when(empty & pl.col("risk_eliminated").fill_null(False)).then(pl.lit("value_missing")).when(
-                empty).then(NULL_STR).otherwise(r)
+            r = (
+                pl.when(empty & pl.col("risk_eliminated").fill_null(False))
+                .then(pl.lit("value_missing"))
+                .when(empty)
+                .then(NULL_STR)
+                .otherwise(r)
+            )
         else:
             r = pl.when(empty).then(NULL_STR).otherwise(r)
         lf = lf.with_columns(r.alias(rj), pl.when(empty).then(None).otherwise(pl.col(name)).alias(name))

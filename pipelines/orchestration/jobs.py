@@ -28,6 +28,11 @@ BUILD_JOB = dg.define_asset_job(
 
 def warehouse_busy(instance: dg.DagsterInstance) -> bool:
     """Whether a run that writes the warehouse is queued or in progress: then sensors do not open it."""
-    active = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
-              dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+    active = [
+        dg.DagsterRunStatus.QUEUED,
+        dg.DagsterRunStatus.NOT_STARTED,
+        dg.DagsterRunStatus.STARTING,
+        dg.DagsterRunStatus.STARTED,
+        dg.DagsterRunStatus.CANCELING,
+    ]
     return bool(instance.get_run_records(dg.RunsFilter(statuses=active, tags=WAREHOUSE_TAG), limit=1))

@@ -29,8 +29,7 @@ def complete_periods(dataset) -> list[str]:
     job=INGEST_JOB,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Starts an ingestion run when a new complete period (every table's file) appears "
-    "under raw/.",
+    description="Starts an ingestion run when a new complete period (every table's file) appears under raw/.",
 )
 def new_period(context: dg.SensorEvaluationContext, warehouse: Warehouse):
     seen = set(json.loads(context.cursor)) if context.cursor else set()
@@ -59,8 +58,7 @@ def new_period(context: dg.SensorEvaluationContext, warehouse: Warehouse):
     monitored_jobs=[INGEST_JOB],
     request_job=BUILD_JOB,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="When an ingestion run succeeds: build the periods not yet published, check the marts "
-    "and publish.",
+    description="When an ingestion run succeeds: build the periods not yet published, check the marts and publish.",
 )
 def build_after_ingest(context: dg.RunStatusSensorContext, warehouse: Warehouse):
     try:

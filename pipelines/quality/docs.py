@@ -27,13 +27,26 @@ _SCRIPT = re.compile(r"<script\b[^>]*\bsrc\s*=\s*" + _EXTERNAL + r"[^>]*>.*?</sc
 _LINK = re.compile(r"<link\b[^>]*\bhref\s*=\s*" + _EXTERNAL + r"[^>]*>\s*", re.I | re.S)
 _IMG = re.compile(r"<img\b[^>]*\bsrc\s*=\s*" + _EXTERNAL + r"[^>]*>", re.I | re.S)
 _CSS_URL = re.compile(r"url\(\s*['\"]?(?:https?:)?//[^)]*\)", re.I)
-_FOOTER = re.compile(r"<footer\b[^>]*>(?:(?!</footer>).)*?(?:newsletter|Subscribe)(?:(?!</footer>).)*</footer>\s*",
-                     re.I | re.S)
+_FOOTER = re.compile(
+    r"<footer\b[^>]*>(?:(?!</footer>).)*?(?:newsletter|Subscribe)(?:(?!</footer>).)*</footer>\s*", re.I | re.S
+)
 _EXTERNAL_ANCHOR = re.compile(r"<a\b[^>]*\bhref\s*=\s*[\"']?https?://[^>]*>(.*?)</a\s*>", re.I | re.S)
 # A page still to be cleaned holds one of these (plain substring tests: a regex over a clean page cost
 # ~1.5 ms); a clean page is read but not written.
-_DIRTY = ('="http', "='http", '="//', "='//", "=http", "url('http", 'url("http', "url(http", "url(//", "url('//",
-          'url("//', "newsletter")
+_DIRTY = (
+    '="http',
+    "='http",
+    '="//',
+    "='//",
+    "=http",
+    "url('http",
+    'url("http',
+    "url(http",
+    "url(//",
+    "url('//",
+    'url("//',
+    "newsletter",
+)
 
 
 def sanitise(text: str, depth: int) -> str:
@@ -42,8 +55,14 @@ def sanitise(text: str, depth: int) -> str:
     logo = "../" * depth + LOGO
     text = _SCRIPT.sub("", text)
     text = _LINK.sub("", text)
-    text = _IMG.sub(lambda m: f'<img src="{logo}" alt="Great Expectations" style="width: auto; height: 50px"/>'
-                    if "great-expectations-web-assets" in m.group(0) else "", text)
+    text = _IMG.sub(
+        lambda m: (
+            f'<img src="{logo}" alt="Great Expectations" style="width: auto; height: 50px"/>'
+            if "great-expectations-web-assets" in m.group(0)
+            else ""
+        ),
+        text,
+    )
     text = _CSS_URL.sub(f"url('{logo}')", text)
     text = _FOOTER.sub("", text)
     return _EXTERNAL_ANCHOR.sub(r"\1", text)
@@ -104,7 +123,8 @@ def results(warehouse: Path) -> dict[str, list[Result]]:
         except (OSError, ValueError, KeyError, TypeError):
             pass
         by_suite.setdefault(suite, []).append(
-            Result(suite, run_name, run_time, page.relative_to(docs).as_posix(), success, evaluated, failed))
+            Result(suite, run_name, run_time, page.relative_to(docs).as_posix(), success, evaluated, failed)
+        )
     for kept in by_suite.values():
         kept.sort(key=lambda r: (r.run_time, r.run_name), reverse=True)
     return by_suite
@@ -124,12 +144,16 @@ def write_suite_pages(warehouse: Path) -> None:
         rows = []
         for e in suite.get("expectations") or []:
             kwargs = {k: v for k, v in (e.get("kwargs") or {}).items() if k != "batch_id"}
-            rows.append(f"<tr><td>{_e(e.get('type') or e.get('expectation_type') or '')}</td>"
-                        f"<td><code>{_e(json.dumps(kwargs, ensure_ascii=False, sort_keys=True))}</code></td>"
-                        f"<td>{_e(json.dumps(e.get('meta') or {}, ensure_ascii=False))}</td></tr>")
+            rows.append(
+                f"<tr><td>{_e(e.get('type') or e.get('expectation_type') or '')}</td>"
+                f"<td><code>{_e(json.dumps(kwargs, ensure_ascii=False, sort_keys=True))}</code></td>"
+                f"<td>{_e(json.dumps(e.get('meta') or {}, ensure_ascii=False))}</td></tr>"
+            )
         name = suite.get("name") or ".".join(rel.with_suffix("").parts)
-        body = (f'<p><a href="{root}index.html">← {_e(TITLE)}</a></p><h1>{_e(name)}</h1>'
-                f"<table><tr><th>expectation</th><th>arguments</th><th>meta</th></tr>{''.join(rows)}</table>")
+        body = (
+            f'<p><a href="{root}index.html">← {_e(TITLE)}</a></p><h1>{_e(name)}</h1>'
+            f"<table><tr><th>expectation</th><th>arguments</th><th>meta</th></tr>{''.join(rows)}</table>"
+        )
         target = docs / "expectations" / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(_page(f"{name} · {TITLE}", body), encoding="utf-8")
@@ -147,21 +171,24 @@ def write_index(warehouse: Path) -> Path:
         status = _STATUS[newest.success]
         counts = "–" if newest.evaluated is None else f"{newest.evaluated} / {newest.failed or 0}"
         suite_page = "expectations/" + "/".join(suite.split(".")) + ".html"
-        name = (f'<a href="{_e(suite_page)}">{_e(suite)}</a>' if (docs / suite_page).is_file() else _e(suite))
+        name = f'<a href="{_e(suite_page)}">{_e(suite)}</a>' if (docs / suite_page).is_file() else _e(suite)
         history = " ".join(
             f'<a class="{_status_class(r.success)}" href="{_e(r.page)}">{_e(r.run_name)} · {_e(r.shown_time)}</a>'
-            for r in older)
+            for r in older
+        )
         rows.append(
             f'<tr class="{status[0]}"><td>{name}</td><td class="status">{_e(status[1])}</td>'
-            f"<td>{_e(newest.run_name)}</td><td>{_e(newest.shown_time)}</td><td class=\"n\">{_e(counts)}</td>"
+            f'<td>{_e(newest.run_name)}</td><td>{_e(newest.shown_time)}</td><td class="n">{_e(counts)}</td>'
             f'<td><a href="{_e(newest.page)}">查看 view</a></td></tr>'
-            + (f'<tr class="older"><td></td><td colspan="5">更早 older: {history}</td></tr>' if older else ""))
+            + (f'<tr class="older"><td></td><td colspan="5">更早 older: {history}</td></tr>' if older else "")
+        )
     failing = sum(by_suite[s][0].success is False for s in order)
-    body = (f"<h1>{_e(TITLE)}</h1>"
-            f"<p>{len(order)} 个契约 suites · {failing} 个未通过 failing</p>"
-            "<table><tr><th>契约 suite</th><th>状态 status</th><th>期次 run</th><th>时间 run time</th>"
-            "<th>期望 / 未通过<br>evaluated / failed</th><th>结果 result</th></tr>"
-            + "".join(rows) + "</table>")
+    body = (
+        f"<h1>{_e(TITLE)}</h1>"
+        f"<p>{len(order)} 个契约 suites · {failing} 个未通过 failing</p>"
+        "<table><tr><th>契约 suite</th><th>状态 status</th><th>期次 run</th><th>时间 run time</th>"
+        "<th>期望 / 未通过<br>evaluated / failed</th><th>结果 result</th></tr>" + "".join(rows) + "</table>"
+    )
     index = docs / "index.html"
     docs.mkdir(parents=True, exist_ok=True)
     index.write_text(_page(TITLE, body), encoding="utf-8")
@@ -202,5 +229,7 @@ tr.older a{margin-right:1em}a.failed{color:#c62828}a.passed{color:#2e7d32}
 
 
 def _page(title: str, body: str) -> str:
-    return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{_e(title)}</title>'
-            f"<style>{_CSS}</style></head><body>{body}</body></html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{_e(title)}</title>'
+        f"<style>{_CSS}</style></head><body>{body}</body></html>\n"
+    )

@@ -13,8 +13,9 @@ import functools
 import logging
 import os
 import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,8 +42,11 @@ SUMMARY = {"result_format": "SUMMARY"}
 
 
 def indexed(result_format: str, index_columns: list[str]) -> dict:
-    return {"result_format": result_format, "unexpected_index_column_names": index_columns,
-            "return_unexpected_index_query": False}
+    return {
+        "result_format": result_format,
+        "unexpected_index_column_names": index_columns,
+        "return_unexpected_index_query": False,
+    }
 
 
 @functools.cache
@@ -137,8 +141,7 @@ def run_suite(
             gx.ValidationDefinition(name=suite_name, data=_batch_definition(ctx, suite_name), suite=suite)
         )
         checkpoint = ctx.checkpoints.add_or_update(
-            gx.Checkpoint(name=suite_name, validation_definitions=[definition], actions=[],
-                          result_format=result_format)
+            gx.Checkpoint(name=suite_name, validation_definitions=[definition], actions=[], result_format=result_format)
         )
         # Older results go before the run, so the index built next drops their pages.
         prune(ctx, suite_name, keep - 1)

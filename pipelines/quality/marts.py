@@ -23,15 +23,34 @@ RATE_IDS = tuple(k for k in KPI_IDS if k.endswith(("_rate", "_coverage")))
 NULLABLE_IDS = RATE_IDS + tuple(k for k in KPI_IDS if k.startswith("K09_"))
 # Indicators whose value for a city (county) is the sum over its counties (townships).
 ADDITIVE_IDS = (
-    "K01_households", "K03_persons", "K05_persons", "K05_in_dibao", "K05_in_tekun", "K06_living_persons",
-    "K06_nursing_persons", "K06_living_amount", "K06_nursing_amount", "K07_amount", "K08_open", "K08_new",
+    "K01_households",
+    "K03_persons",
+    "K05_persons",
+    "K05_in_dibao",
+    "K05_in_tekun",
+    "K06_living_persons",
+    "K06_nursing_persons",
+    "K06_living_amount",
+    "K06_nursing_amount",
+    "K07_amount",
+    "K08_open",
+    "K08_new",
 )
 # Distinct persons: a person on the rolls in two counties is counted once by the city.
 BOUNDED_IDS = ("K01_persons",)
 INDEX = ["period", "region_code", "indicator_id"]  # what names an unexpected row of fct_kpis
 
-FINDING_KEYS = ("period", "warning_id", "rule_id", "kind", "severity", "region_code", "county_code",
-                "first_period", "consecutive_periods")
+FINDING_KEYS = (
+    "period",
+    "warning_id",
+    "rule_id",
+    "kind",
+    "severity",
+    "region_code",
+    "county_code",
+    "first_period",
+    "consecutive_periods",
+)
 
 
 def _findings(con):
@@ -43,8 +62,9 @@ def _findings(con):
         E.ExpectColumnValuesToBeInSet(column="severity", value_set=["red", "orange", "yellow"]),
         E.ExpectColumnValuesToMatchRegex(column="region_code", regex=r"^[0-9]{12}$"),
         E.ExpectColumnValuesToBeBetween(column="consecutive_periods", min_value=1),
-        E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="period", column_B="first_period", or_equal=True,
-                                                  ignore_row_if="either_value_is_missing"),
+        E.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="period", column_B="first_period", or_equal=True, ignore_row_if="either_value_is_missing"
+        ),
         E.ExpectCompoundColumnsToBeUnique(column_list=["period", "warning_id"]),
     ]
     return frame, expectations, g.SUMMARY
@@ -54,12 +74,16 @@ def _kpis(con):
     E = g.gx_module().expectations
     rates = ", ".join(f"'{k}'" for k in RATE_IDS)
     nullable = ", ".join(f"'{k}'" for k in NULLABLE_IDS)
-    frame = con.sql(
-        f"""select period, region_code, level, indicator_id, value,
+    frame = (
+        con.sql(
+            f"""select period, region_code, level, indicator_id, value,
                    case when indicator_id in ({rates}) then value end as rate_value,
                    value is null and indicator_id not in ({nullable}) as count_is_null
             from main_marts.fct_kpis"""
-    ).pl().to_pandas()
+        )
+        .pl()
+        .to_pandas()
+    )
     expectations = [
         E.ExpectTableRowCountToBeBetween(min_value=1),
         E.ExpectColumnValuesToNotBeNull(column="period"),
@@ -93,27 +117,47 @@ select period, region_code, level, indicator_id, value, child_sum, child_max, ch
        case when indicator_id in (select unnest($additive::varchar[]))
             then abs(value - child_sum) / greatest(abs(value), abs(child_sum), 1e-12) end as additive_relative_gap,
        case when indicator_id in (select unnest($bounded::varchar[])) then value end as bounded_value,
-       case when indicator_id in (select unnest($bounded::varchar[])) then coalesce(child_max, 0) end as bounded_child_max,
+       case when indicator_id in (select unnest($bounded::varchar[])) then coalesce(child_max, 0) end
+            as bounded_child_max,
        case when indicator_id in (select unnest($bounded::varchar[])) then child_sum end as bounded_child_sum
 from t order by period, region_code, indicator_id
 """
 
 
 def totals_frame(con) -> pd.DataFrame:
-    return con.sql(TOTALS_SQL, params={"ids": list(ADDITIVE_IDS + BOUNDED_IDS), "additive": list(ADDITIVE_IDS),
-                                       "bounded": list(BOUNDED_IDS)}).pl().to_pandas()
+    return (
+        con.sql(
+            TOTALS_SQL,
+            params={
+                "ids": list(ADDITIVE_IDS + BOUNDED_IDS),
+                "additive": list(ADDITIVE_IDS),
+                "bounded": list(BOUNDED_IDS),
+            },
+        )
+        .pl()
+        .to_pandas()
+    )
 
 
 def _totals(con, settings: CheckSettings):
     E = g.gx_module().expectations
     frame = totals_frame(con)
     expectations = [
-        E.ExpectColumnValuesToBeBetween(column="additive_relative_gap", min_value=0,
-                                        max_value=settings.totals_tolerance),
-        E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="bounded_value", column_B="bounded_child_max",
-                                                  or_equal=True, ignore_row_if="either_value_is_missing"),
-        E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="bounded_child_sum", column_B="bounded_value",
-                                                  or_equal=True, ignore_row_if="either_value_is_missing"),
+        E.ExpectColumnValuesToBeBetween(
+            column="additive_relative_gap", min_value=0, max_value=settings.totals_tolerance
+        ),
+        E.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="bounded_value",
+            column_B="bounded_child_max",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+        ),
+        E.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="bounded_child_sum",
+            column_B="bounded_value",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+        ),
     ]
     return frame, expectations, g.indexed("COMPLETE", INDEX)
 
@@ -141,13 +185,25 @@ def _run(locations, mart, name, description, frame, expectations, fmt, settings)
     suite = f"{mart}.{name}"
     periods = sorted(set(frame["period"])) if len(frame) else []
     run_name = f"{periods[0]}..{periods[-1]}" if periods else "empty"
-    result = g.run_suite(locations.warehouse, suite, expectations, frame, run_name=run_name,
-                         result_format=fmt, keep=settings.results_kept)
+    result = g.run_suite(
+        locations.warehouse,
+        suite,
+        expectations,
+        frame,
+        run_name=run_name,
+        result_format=fmt,
+        keep=settings.results_kept,
+    )
     meta = {"suite": suite, "rows": int(len(frame)), "periods": len(periods), "expectations": len(result.results)}
     if result.success:
-        return CheckOutcome(name, True, severity, description,
-                            f"{len(periods)} period(s), {len(frame)} rows, {len(result.results)} expectations passed",
-                            meta)
+        return CheckOutcome(
+            name,
+            True,
+            severity,
+            description,
+            f"{len(periods)} period(s), {len(frame)} rows, {len(result.results)} expectations passed",
+            meta,
+        )
     failed = failures(result)
     meta |= {"failed": failed, "failed_expectations": len(failed)}
     where = [{k: row[k] for k in INDEX if k in row} for row in unexpected_rows(result)]
@@ -158,5 +214,4 @@ def _run(locations, mart, name, description, frame, expectations, fmt, settings)
     if where and name == "region_totals":
         first = where[0]
         detail += f"; e.g. {first.get('period')} {first.get('region_code')} {first.get('indicator_id')}"
-    return CheckOutcome(name, False, severity, description,
-                        f"{len(failed)} expectation(s) failed ({detail})", meta)
+    return CheckOutcome(name, False, severity, description, f"{len(failed)} expectation(s) failed ({detail})", meta)

@@ -75,16 +75,21 @@ def contract_expectations(table: Table, periods: list[str], settings: CheckSetti
         elif c.kind == REGION_CODE:
             out.append(E.ExpectColumnValuesToMatchRegex(column=c.name, regex=r"^[0-9]{12}$"))
         elif c.kind == MONTH:
-            out.append(E.ExpectColumnPairValuesToBeEqual(
-                column_A=c.name, column_B="period", ignore_row_if="either_value_is_missing"))
+            out.append(
+                E.ExpectColumnPairValuesToBeEqual(
+                    column_A=c.name, column_B="period", ignore_row_if="either_value_is_missing"
+                )
+            )
         elif c.kind == DATE:
             out.append(E.ExpectColumnValuesToBeBetween(column=c.name, min_value=earliest))
             if c.required:
                 # An optional date (风险消除时间) may lie after the period: filled while 风险是否消除 = 否
                 # (counted as elimination_inconsistent) or planned; required dates may not.
-                out.append(E.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A=PERIOD_END, column_B=c.name, or_equal=True,
-                    ignore_row_if="either_value_is_missing"))
+                out.append(
+                    E.ExpectColumnPairValuesAToBeGreaterThanB(
+                        column_A=PERIOD_END, column_B=c.name, or_equal=True, ignore_row_if="either_value_is_missing"
+                    )
+                )
     for name in DERIVED_COLUMNS.get(table.name, ()):
         out.append(E.ExpectColumnValuesToNotBeNull(column=name))
         if name == "region_code":
@@ -144,13 +149,26 @@ def _check_contract(con, locations, table: Table, periods, settings) -> CheckOut
     def make():
         return contract_expectations(table, periods, settings)
 
-    result = g.run_suite(locations.warehouse, suite, make(), frame, run_name=period_span(periods),
-                         result_format=g.SUMMARY, keep=settings.results_kept)
+    result = g.run_suite(
+        locations.warehouse,
+        suite,
+        make(),
+        frame,
+        run_name=period_span(periods),
+        result_format=g.SUMMARY,
+        keep=settings.results_kept,
+    )
     total = len(result.results)
     meta = {"suite": suite, "periods": sorted(periods), "rows": int(len(frame)), "expectations": total}
     if result.success:
-        return CheckOutcome(name, True, severity, RAW_CHECKS[name],
-                            f"{len(periods)} period(s), {len(frame)} rows, {total} expectations passed", meta)
+        return CheckOutcome(
+            name,
+            True,
+            severity,
+            RAW_CHECKS[name],
+            f"{len(periods)} period(s), {len(frame)} rows, {total} expectations passed",
+            meta,
+        )
     failed = failures(result)
     breached: set[str] = set()
     row_level = []
@@ -172,8 +190,7 @@ def _check_contract(con, locations, table: Table, periods, settings) -> CheckOut
         if not breached:
             breached = set(periods)
     breached_sorted = tuple(sorted(breached))
-    meta |= {"failed_periods": list(breached_sorted), "failed": failed,
-             "failed_expectations": len(failed)}
+    meta |= {"failed_periods": list(breached_sorted), "failed": failed, "failed_expectations": len(failed)}
     summary = f"{', '.join(breached_sorted)}: {len(failed)} expectation(s) failed ({describe_failures(failed)})"
     return CheckOutcome(name, False, severity, RAW_CHECKS[name], summary, meta, breached_sorted)
 
@@ -182,8 +199,9 @@ def _check_quarantine_share(con, locations, table: Table, periods, settings) -> 
     name = "quarantine_share"
     severity = settings.severity_of(name, table.name)
     suite = f"raw.{table.name}.quarantine_share"
-    frame = con.sql(
-        """
+    frame = (
+        con.sql(
+            """
         with p as (select unnest(?::varchar[]) as period)
         select p.period,
                count(f.period)::integer as loaded_files,
@@ -195,30 +213,60 @@ def _check_quarantine_share(con, locations, table: Table, periods, settings) -> 
         from p left join raw.files f on f.period = p.period and f.table_name = ? and f.status = 'loaded'
         group by p.period order by p.period
         """,
-        params=[list(periods), max(settings.min_rows_for_share, 1), table.name],
-    ).pl().to_pandas()
+            params=[list(periods), max(settings.min_rows_for_share, 1), table.name],
+        )
+        .pl()
+        .to_pandas()
+    )
     E = g.gx_module().expectations
-    expectations = [E.ExpectColumnValuesToBeBetween(column="quarantine_share", min_value=0,
-                                                    max_value=settings.max_quarantine_share)]
-    result = g.run_suite(locations.warehouse, suite, expectations, frame, run_name=period_span(periods),
-                         result_format=g.indexed("COMPLETE", ["period"]), keep=settings.results_kept)
+    expectations = [
+        E.ExpectColumnValuesToBeBetween(column="quarantine_share", min_value=0, max_value=settings.max_quarantine_share)
+    ]
+    result = g.run_suite(
+        locations.warehouse,
+        suite,
+        expectations,
+        frame,
+        run_name=period_span(periods),
+        result_format=g.indexed("COMPLETE", ["period"]),
+        keep=settings.results_kept,
+    )
     shares = {r.period: _number(r.quarantine_share) for r in frame.itertuples()}
     worst = max((v for v in shares.values() if v is not None), default=0.0)
-    meta = {"suite": suite, "periods": sorted(periods), "max_share": settings.max_quarantine_share,
-            "share_by_period": {p: v for p, v in shares.items() if v is not None},
-            "min_rows_for_share": settings.min_rows_for_share,
-            "periods_too_small": [p for p, v in shares.items() if v is None]}
+    meta = {
+        "suite": suite,
+        "periods": sorted(periods),
+        "max_share": settings.max_quarantine_share,
+        "share_by_period": {p: v for p, v in shares.items() if v is not None},
+        "min_rows_for_share": settings.min_rows_for_share,
+        "periods_too_small": [p for p, v in shares.items() if v is None],
+    }
     if result.success:
-        return CheckOutcome(name, True, severity, RAW_CHECKS[name],
-                            f"{len(periods)} period(s), highest share {worst:.1%} (max {settings.max_quarantine_share:.0%})"
-                            + (f", {len(meta['periods_too_small'])} with fewer than {settings.min_rows_for_share} rows"
-                               " not judged" if meta["periods_too_small"] else ""),
-                            meta)
+        return CheckOutcome(
+            name,
+            True,
+            severity,
+            RAW_CHECKS[name],
+            f"{len(periods)} period(s), highest share {worst:.1%} (max {settings.max_quarantine_share:.0%})"
+            + (
+                f", {len(meta['periods_too_small'])} with fewer than {settings.min_rows_for_share} rows not judged"
+                if meta["periods_too_small"]
+                else ""
+            ),
+            meta,
+        )
     bad = tuple(sorted({row["period"] for row in unexpected_rows(result)}))
     meta["failed_periods"] = list(bad)
     summary = ", ".join(f"{p}: {shares[p]:.1%} of rows quarantined" for p in bad)
-    return CheckOutcome(name, False, severity, RAW_CHECKS[name],
-                        f"{summary} (max {settings.max_quarantine_share:.0%})", meta, bad or tuple(periods))
+    return CheckOutcome(
+        name,
+        False,
+        severity,
+        RAW_CHECKS[name],
+        f"{summary} (max {settings.max_quarantine_share:.0%})",
+        meta,
+        bad or tuple(periods),
+    )
 
 
 def _number(value) -> float | None:
@@ -231,8 +279,9 @@ def _number(value) -> float | None:
 def county_frame(con, table: str, periods: list[str]) -> pd.DataFrame:
     """Per period and county of the previous period (the latest earlier period of the table in
     raw.files): rows then and now."""
-    return con.sql(
-        f"""
+    return (
+        con.sql(
+            f"""
         with p as (select unnest(?::varchar[]) as period),
         prev as (
             select p.period,
@@ -254,36 +303,57 @@ def county_frame(con, table: str, periods: list[str]) -> pd.DataFrame:
         left join counts c1 on c1.period = prev.period and c1.county_code = c0.county_code
         order by prev.period, c0.county_code
         """,
-        params=[list(periods), table],
-    ).pl().to_pandas()
+            params=[list(periods), table],
+        )
+        .pl()
+        .to_pandas()
+    )
 
 
 def _check_county_coverage(con, locations, table: Table, periods, settings, frame) -> CheckOutcome:
     name = "county_coverage"
     severity = settings.severity_of(name, table.name)
     if table.name not in settings.coverage_tables:
-        return CheckOutcome(name, True, severity, RAW_CHECKS[name],
-                            f"not applied: {table.name} is not in coverage_tables", {"applied": False})
+        return CheckOutcome(
+            name,
+            True,
+            severity,
+            RAW_CHECKS[name],
+            f"not applied: {table.name} is not in coverage_tables",
+            {"applied": False},
+        )
     suite = f"raw.{table.name}.county_coverage"
     E = g.gx_module().expectations
     expectations = [E.ExpectColumnValuesToBeBetween(column="current_rows", min_value=1)]
-    result = g.run_suite(locations.warehouse, suite, expectations, frame[["period", "county_code", "current_rows"]],
-                         run_name=period_span(periods),
-                         result_format=g.indexed("COMPLETE", ["period", "county_code"]),
-                         keep=settings.results_kept)
+    result = g.run_suite(
+        locations.warehouse,
+        suite,
+        expectations,
+        frame[["period", "county_code", "current_rows"]],
+        run_name=period_span(periods),
+        result_format=g.indexed("COMPLETE", ["period", "county_code"]),
+        keep=settings.results_kept,
+    )
     counties = sorted(set(frame["county_code"]))
     meta = {"suite": suite, "periods": sorted(periods), "counties_checked": counties}
     if result.success:
-        return CheckOutcome(name, True, severity, RAW_CHECKS[name],
-                            f"{len(periods)} period(s), {len(counties)} counties present as before", meta)
+        return CheckOutcome(
+            name,
+            True,
+            severity,
+            RAW_CHECKS[name],
+            f"{len(periods)} period(s), {len(counties)} counties present as before",
+            meta,
+        )
     missing: dict[str, list[str]] = {}
     for row in unexpected_rows(result):
         missing.setdefault(row["period"], []).append(row["county_code"])
     missing = {p: sorted(set(c)) for p, c in sorted(missing.items())}
     meta["missing_counties"] = missing
     meta["failed_periods"] = list(missing)
-    summary = "; ".join(f"{p}: no rows from {len(c)} county(ies) present before ({', '.join(c)})"
-                        for p, c in missing.items())
+    summary = "; ".join(
+        f"{p}: no rows from {len(c)} county(ies) present before ({', '.join(c)})" for p, c in missing.items()
+    )
     return CheckOutcome(name, False, severity, RAW_CHECKS[name], summary, meta, tuple(missing))
 
 
@@ -296,41 +366,71 @@ def _check_volume_drift(con, locations, table: Table, periods, settings, frame) 
     view["ratio"] = frame["ratio"].where(frame["previous_rows"] >= settings.min_rows_for_drift)
     E = g.gx_module().expectations
     expectations = [E.ExpectColumnValuesToBeBetween(column="ratio", min_value=1 - settings.max_volume_drop)]
-    result = g.run_suite(locations.warehouse, suite, expectations, view, run_name=period_span(periods),
-                         result_format=g.indexed("COMPLETE", ["period", "county_code"]), keep=settings.results_kept)
-    meta = {"suite": suite, "periods": sorted(periods), "max_drop": settings.max_volume_drop,
-            "min_rows_for_drift": settings.min_rows_for_drift, "county_periods_judged": int(len(judged))}
+    result = g.run_suite(
+        locations.warehouse,
+        suite,
+        expectations,
+        view,
+        run_name=period_span(periods),
+        result_format=g.indexed("COMPLETE", ["period", "county_code"]),
+        keep=settings.results_kept,
+    )
+    meta = {
+        "suite": suite,
+        "periods": sorted(periods),
+        "max_drop": settings.max_volume_drop,
+        "min_rows_for_drift": settings.min_rows_for_drift,
+        "county_periods_judged": int(len(judged)),
+    }
     if result.success:
-        return CheckOutcome(name, True, severity, RAW_CHECKS[name],
-                            f"{len(periods)} period(s), {len(judged)} county-periods, none fell by more than "
-                            f"{settings.max_volume_drop:.0%}", meta)
+        return CheckOutcome(
+            name,
+            True,
+            severity,
+            RAW_CHECKS[name],
+            f"{len(periods)} period(s), {len(judged)} county-periods, none fell by more than "
+            f"{settings.max_volume_drop:.0%}",
+            meta,
+        )
     counts = {(r.period, r.county_code): (int(r.previous_rows), int(r.current_rows)) for r in view.itertuples()}
     drops = []
     for row in unexpected_rows(result):
         before, now = counts[(row["period"], row["county_code"])]
-        drops.append({"period": row["period"], "county_code": row["county_code"],
-                      "previous_rows": before, "current_rows": now})
+        drops.append(
+            {"period": row["period"], "county_code": row["county_code"], "previous_rows": before, "current_rows": now}
+        )
     drops.sort(key=lambda d: (d["period"], d["county_code"]))
     bad = tuple(sorted({d["period"] for d in drops}))
     meta["drops"] = drops
     meta["failed_periods"] = list(bad)
-    summary = "; ".join(f"{d['period']} {d['county_code']}: {d['previous_rows']} → {d['current_rows']} rows"
-                        for d in drops[:6])
+    summary = "; ".join(
+        f"{d['period']} {d['county_code']}: {d['previous_rows']} → {d['current_rows']} rows" for d in drops[:6]
+    )
     if len(drops) > 6:
         summary += f"; {len(drops) - 6} more"
-    return CheckOutcome(name, False, severity, RAW_CHECKS[name],
-                        f"rows fell by more than {settings.max_volume_drop:.0%}: {summary}", meta, bad)
+    return CheckOutcome(
+        name,
+        False,
+        severity,
+        RAW_CHECKS[name],
+        f"rows fell by more than {settings.max_volume_drop:.0%}: {summary}",
+        meta,
+        bad,
+    )
 
 
-def check_raw(con, locations, table: str, periods: list[str], settings: CheckSettings | None = None
-              ) -> list[CheckOutcome]:
+def check_raw(
+    con, locations, table: str, periods: list[str], settings: CheckSettings | None = None
+) -> list[CheckOutcome]:
     """The checks of RAW_CHECKS, in order, on the given periods of raw.<table>."""
     settings = settings or load_settings()
     spec = TABLES[table]
     periods = sorted(set(periods))
     if not periods:
-        return [CheckOutcome(n, True, settings.severity_of(n, table), d, "no period to check", {"periods": []})
-                for n, d in RAW_CHECKS.items()]
+        return [
+            CheckOutcome(n, True, settings.severity_of(n, table), d, "no period to check", {"periods": []})
+            for n, d in RAW_CHECKS.items()
+        ]
     outcomes = [
         _check_contract(con, locations, spec, periods, settings),
         _check_quarantine_share(con, locations, spec, periods, settings),
@@ -345,6 +445,13 @@ def check_raw(con, locations, table: str, periods: list[str], settings: CheckSet
 def _empty_county_frame() -> pd.DataFrame:
     import pandas as pd
 
-    return pd.DataFrame({"period": pd.Series([], dtype=str), "previous_period": pd.Series([], dtype=str),
-                         "county_code": pd.Series([], dtype=str), "previous_rows": pd.Series([], dtype="int64"),
-                         "current_rows": pd.Series([], dtype="int64"), "ratio": pd.Series([], dtype=float)})
+    return pd.DataFrame(
+        {
+            "period": pd.Series([], dtype=str),
+            "previous_period": pd.Series([], dtype=str),
+            "county_code": pd.Series([], dtype=str),
+            "previous_rows": pd.Series([], dtype="int64"),
+            "current_rows": pd.Series([], dtype="int64"),
+            "ratio": pd.Series([], dtype=float),
+        }
+    )

@@ -39,9 +39,15 @@ def latest_results(locations) -> list[ContractResult]:
         return []
     by_suite = results(warehouse)
     out = [
-        ContractResult(suite=suite, success=newest.success, periods=newest.run_name,
-                       run_time=newest.shown_time, evaluated=newest.evaluated, failed=newest.failed,
-                       page=docs / newest.page)
+        ContractResult(
+            suite=suite,
+            success=newest.success,
+            periods=newest.run_name,
+            run_time=newest.shown_time,
+            evaluated=newest.evaluated,
+            failed=newest.failed,
+            page=docs / newest.page,
+        )
         for suite, kept in by_suite.items()
         for newest in kept[:1]
     ]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
 
 from pipelines.contract import TABLES
 from pipelines.settings import REPO_ROOT

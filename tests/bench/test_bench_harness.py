@@ -35,8 +35,7 @@ child.wait()
 
 
 def test_tree_rss_counts_the_children():
-    parent = subprocess.Popen([sys.executable, "-c", TREE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True)
+    parent = subprocess.Popen([sys.executable, "-c", TREE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert parent.stdout.readline().strip() == "ready"
         process = psutil.Process(parent.pid)
@@ -74,9 +73,13 @@ def test_peak_between_and_subtract():
 
 def test_split_stages_from_given_figures():
     # A 20 s run from t=100: two ingestion steps holding a 1 s raw check each, dbt, a mart check, publish.
-    steps = [Step("raw__dibao", 102.0, 106.0), Step("raw__tekun", 106.0, 108.0),
-             Step("warehouse_models", 110.0, 116.0), Step("fct_kpis_contracts", 116.0, 117.0),
-             Step("published_snapshot", 117.0, 117.5)]
+    steps = [
+        Step("raw__dibao", 102.0, 106.0),
+        Step("raw__tekun", 106.0, 108.0),
+        Step("warehouse_models", 110.0, 116.0),
+        Step("fct_kpis_contracts", 116.0, 117.0),
+        Step("published_snapshot", 117.0, 117.5),
+    ]
     checks = [(105.0, 106.0), (107.0, 108.0)]
     samples = [(101.0, 100), (103.0, 300), (105.5, 400), (112.0, 900), (117.2, 500), (119.0, 200)]
     f = split_stages(steps, checks, samples, started=100.0, seconds=20.0)
@@ -87,33 +90,59 @@ def test_split_stages_from_given_figures():
     assert f["other"]["seconds"] == pytest.approx(6.5)
     assert f["other"]["peak_rss"] == 200
     assert f["total"] == {"seconds": 20.0, "peak_rss": 900}
-    parts = other_parts(steps, [(101.5, 108.5), (109.0, 118.0)], 100.0, 20.0, imported=101.0,
-                        finished=119.0, other=6.5)
+    parts = other_parts(steps, [(101.5, 108.5), (109.0, 118.0)], 100.0, 20.0, imported=101.0, finished=119.0, other=6.5)
     # runs: 7 + 9 = 16 s, steps inside them 13.5 s
     assert parts == pytest.approx({"startup": 1.0, "dagster": 2.5, "exit": 1.0, "plan": 2.0})
 
 
 def _results() -> dict:
     def run(total, peak):
-        return {"ok": True, "seconds": total, "peak_rss": peak, "rows": 600_000, "files": 40,
-                "stages": {"ingestion": {"seconds": 12.0, "peak_rss": 600 * MB},
-                           "dbt": {"seconds": 24.0, "peak_rss": 900 * MB},
-                           "checks": {"seconds": 9.0, "peak_rss": 700 * MB},
-                           "publish": {"seconds": 0.5, "peak_rss": 650 * MB},
-                           "other": {"seconds": total - 45.5, "peak_rss": 500 * MB},
-                           "total": {"seconds": total, "peak_rss": peak}},
-                "other_parts": {"startup": 1.5, "plan": 3.0, "dagster": 4.0, "exit": 1.5},
-                "dbt": {"kinds": {"model": {"count": 43, "seconds": 10.0}, "test": {"count": 259, "seconds": 16.0},
-                                  "seed": {"count": 4, "seconds": 0.5}}}}
+        return {
+            "ok": True,
+            "seconds": total,
+            "peak_rss": peak,
+            "rows": 600_000,
+            "files": 40,
+            "stages": {
+                "ingestion": {"seconds": 12.0, "peak_rss": 600 * MB},
+                "dbt": {"seconds": 24.0, "peak_rss": 900 * MB},
+                "checks": {"seconds": 9.0, "peak_rss": 700 * MB},
+                "publish": {"seconds": 0.5, "peak_rss": 650 * MB},
+                "other": {"seconds": total - 45.5, "peak_rss": 500 * MB},
+                "total": {"seconds": total, "peak_rss": peak},
+            },
+            "other_parts": {"startup": 1.5, "plan": 3.0, "dagster": 4.0, "exit": 1.5},
+            "dbt": {
+                "kinds": {
+                    "model": {"count": 43, "seconds": 10.0},
+                    "test": {"count": 259, "seconds": 16.0},
+                    "seed": {"count": 4, "seconds": 0.5},
+                }
+            },
+        }
 
     floor = {"seconds": 2.0, "load_seconds": 1.7, "peak_rss": 300 * MB, "rows": 600_100, "files": 40, "skipped": 3}
-    return {"measured_at": "2026-01-02T03:04:05+08:00",
-            "machine": {"cores": 2, "cpu": "Test CPU", "memory_gb": 24.0, "python": "3.11.7",
-                        "load_average": [0.1, 0.2, 0.3], "versions": {"duckdb": "2.0.0"}},
-            "repeat": 3,
-            "cases": [{"key": "x1", "label": "×1, 1 month", "dataset": "safetynet generate ...",
-                       "floor": [floor, {**floor, "seconds": 2.2}, {**floor, "seconds": 1.8}],
-                       "runs": [run(55.0, 1000 * MB), run(56.0, 1100 * MB), run(54.0, 900 * MB)]}]}
+    return {
+        "measured_at": "2026-01-02T03:04:05+08:00",
+        "machine": {
+            "cores": 2,
+            "cpu": "Test CPU",
+            "memory_gb": 24.0,
+            "python": "3.11.7",
+            "load_average": [0.1, 0.2, 0.3],
+            "versions": {"duckdb": "2.0.0"},
+        },
+        "repeat": 3,
+        "cases": [
+            {
+                "key": "x1",
+                "label": "×1, 1 month",
+                "dataset": "safetynet generate ...",
+                "floor": [floor, {**floor, "seconds": 2.2}, {**floor, "seconds": 1.8}],
+                "runs": [run(55.0, 1000 * MB), run(56.0, 1100 * MB), run(54.0, 900 * MB)],
+            }
+        ],
+    }
 
 
 def test_report_renders_medians_and_ratios_to_the_floor(tmp_path):
@@ -134,7 +163,9 @@ def test_report_renders_medians_and_ratios_to_the_floor(tmp_path):
 def test_replace_section_keeps_the_hand_written_text():
     old = f"# Benchmarks\n\nby hand, above\n\n{START}\nold table\n{END}\n\n## How to reproduce\nby hand, below\n"
     new = replace_section(old, f"{START}\nnew table\n{END}")
-    assert new == f"# Benchmarks\n\nby hand, above\n\n{START}\nnew table\n{END}\n\n## How to reproduce\nby hand, below\n"
+    assert (
+        new == f"# Benchmarks\n\nby hand, above\n\n{START}\nnew table\n{END}\n\n## How to reproduce\nby hand, below\n"
+    )
     assert replace_section(new, f"{START}\nnew table\n{END}") == new
     appended = replace_section("# Benchmarks\nby hand\n", f"{START}\nx\n{END}")
     assert appended == f"# Benchmarks\nby hand\n\n{START}\nx\n{END}\n"
@@ -144,7 +175,15 @@ def test_cases_parse():
     cases = D.parse_cases("demo, x1,x0.5,x16,incremental", incremental_scale=0.1)
     assert [c.key for c in cases] == ["demo", "x1", "x0.5", "x16", "incremental"]
     assert [c.small for c in cases] == [True, True, True, False, False]
-    assert cases[3].dataset.generate_args() == ["--preset", "report-2021", "--scale", "16", "--seed", "0", "--no-reference"]
+    assert cases[3].dataset.generate_args() == [
+        "--preset",
+        "report-2021",
+        "--scale",
+        "16",
+        "--seed",
+        "0",
+        "--no-reference",
+    ]
     assert cases[4].dataset.months == 13 and cases[4].dataset.scale == pytest.approx(3.2)
     with pytest.raises(ValueError):
         D.parse_cases("x-1")

@@ -17,8 +17,7 @@ from pathlib import Path
 from pipelines.settings import REPO_ROOT, Locations
 
 CHROMIUM = Path(os.environ.get("SAFETYNET_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update"]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 WAIT_MS = 60_000
 SHOWN = re.compile(r"共\s*(\d+)\s*条")
 RUN_STATE = '[data-testid="stApp"][data-test-script-state="{}"]'
@@ -55,9 +54,24 @@ def serve(locations: Locations, audit: Path, log: Path):
     env.pop("SAFETYNET_USERS", None)
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.cli", "serve", "--data", str(locations.data),
-             "--warehouse", str(locations.warehouse), "--port", str(port)],
-            cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "pipelines.cli",
+                "serve",
+                "--data",
+                str(locations.data),
+                "--warehouse",
+                str(locations.warehouse),
+                "--port",
+                str(port),
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -98,8 +112,9 @@ def chromium():
 
 
 def new_page(browser):
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True,
-                              locale="zh-CN", timezone_id="Asia/Shanghai")
+    ctx = browser.new_context(
+        viewport={"width": 1400, "height": 1000}, accept_downloads=True, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
     ctx.set_default_timeout(WAIT_MS)
     return ctx.new_page()
 
@@ -155,12 +170,14 @@ def open_page(page, title: str) -> None:
 def choose(page, label: str, option: str | None = None, nth: int = 0) -> None:
     """Pick `option` (or the `nth` option) in the select box or multiselect labelled `label`."""
     widget = page.get_by_test_id(re.compile(r"^st(Selectbox|MultiSelect)$")).filter(
-        has=page.get_by_text(label, exact=True))
+        has=page.get_by_text(label, exact=True)
+    )
     widget.scroll_into_view_if_needed()  # a list near the bottom edge would open off-screen
     widget.locator("input").click()
     options = page.get_by_role("option")
-    (options.nth(nth) if option is None else options.filter(has_text=re.compile(f"^{re.escape(option)}$"))
-     ).first.click()
+    (
+        options.nth(nth) if option is None else options.filter(has_text=re.compile(f"^{re.escape(option)}$"))
+    ).first.click()
     if widget.get_attribute("data-testid") == "stMultiSelect":
         page.keyboard.press("Escape")  # a multiselect stays open after a choice
 

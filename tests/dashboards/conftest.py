@@ -13,7 +13,11 @@ from streamlit.testing.v1 import AppTest
 from dashboards.auth import Viewer
 from pipelines.publish import serving_path
 from pipelines.settings import Locations
+from tests.exports import conftest as exports_fixtures
 from tests.warehouse.conftest import build
+
+# The exports' small warehouse (two counties), for the data-access tests.
+locations = exports_fixtures.locations
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 ADMIN = Viewer("admin", "city_admin", None)

@@ -36,18 +36,20 @@ def one_pass(browser, url: str, user: tuple[str, str], role: str, into: Path) ->
         times["登录 → 总览"] = b.answered(page, lambda: page.get_by_role("button", name="登录 sign in").click())
         b.heading(page, "总览")
         for title in PAGES[1:] + PAGES[:1]:
-            times[f"打开 {title}"] = b.answered(page, lambda: b.nav_link(page, title).click())
+            times[f"打开 {title}"] = b.answered(page, lambda title=title: b.nav_link(page, title).click())
             b.heading(page, title)
             if title == "覆盖分析" and role == "city_admin":
                 times["覆盖分析: 下钻到县区"] = b.answered(
-                    page, lambda: b.choose(page, "区域（下钻：全市 → 县区 → 乡镇街道）", nth=1))
+                    page, lambda: b.choose(page, "区域（下钻：全市 → 县区 → 乡镇街道）", nth=1)
+                )
             if title == "预警名单":
                 times["预警名单: 按等级筛选"] = b.answered(page, lambda: b.choose(page, "预警等级", "红"))
                 page.reload()  # back to the whole list (a new session: sign in again)
                 b.sign_in(page, url, *user, path="warnings")
                 b.heading(page, "预警名单")
                 times["预警名单: 家庭详情"] = b.answered(
-                    page, lambda: b.choose(page, "选择预警编号（家庭编号）", nth=0))
+                    page, lambda: b.choose(page, "选择预警编号（家庭编号）", nth=0)
+                )
                 with page.expect_download() as info:
                     start = page.evaluate("performance.now()")
                     page.get_by_role("button", name="下载 XLSX").click()

@@ -14,9 +14,18 @@ from tests.dashboards.conftest import ADMIN, ANALYST, OFFICER
 
 
 def _entry(user, kind, rows, masked, county, hour):
-    return download_entry(user=user, channel="dashboard" if user != "ops" else "cli", kind=kind,
-                          period="2026-03", county=county, conditions="统计期=2026-03", rows=rows,
-                          masked=masked, fmt="xlsx", when=datetime(2026, 11, 20, hour, tzinfo=EXPORT_TZ))
+    return download_entry(
+        user=user,
+        channel="dashboard" if user != "ops" else "cli",
+        kind=kind,
+        period="2026-03",
+        county=county,
+        conditions="统计期=2026-03",
+        rows=rows,
+        masked=masked,
+        fmt="xlsx",
+        when=datetime(2026, 11, 20, hour, tzinfo=EXPORT_TZ),
+    )
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from dashboards import auth
-from dashboards.auth import (UserRecord, UsersConfigError, Viewer, authenticate, hash_password, load_users,
-                             parse_users)
+from dashboards.auth import UserRecord, UsersConfigError, Viewer, authenticate, hash_password, load_users, parse_users
 from pipelines.cli import main
 from pipelines.settings import REPO_ROOT
 
@@ -45,7 +44,8 @@ def readme_demo_users() -> list[tuple[str, str, str | None, str]]:
 
 def test_right_password_gives_the_viewer(shipped_users):
     assert authenticate("officer_370902", "demo-370902", shipped_users) == Viewer(
-        "officer_370902", "county_officer", "370902")
+        "officer_370902", "county_officer", "370902"
+    )
     assert authenticate("admin", "demo-admin", shipped_users) == Viewer("admin", "city_admin", None)
 
 
@@ -72,16 +72,20 @@ def test_unknown_user_still_spends_a_verification(shipped_users, monkeypatch):
 
 
 def test_authenticate_reads_the_default_file(users_file):
-    users_file.write_text('[users.ana]\nrole = "analyst"\n'
-                          f'password_hash = "{hash_password("ana-password")}"\n', encoding="utf-8")
+    users_file.write_text(
+        f'[users.ana]\nrole = "analyst"\npassword_hash = "{hash_password("ana-password")}"\n', encoding="utf-8"
+    )
     assert authenticate("ana", "ana-password") == Viewer("ana", "analyst", None)
 
 
-@pytest.mark.parametrize("viewer, lists, unmask", [
-    (Viewer("a", "analyst", None), False, False),
-    (Viewer("o", "county_officer", "370902"), True, False),
-    (Viewer("c", "city_admin", None), True, True),
-])
+@pytest.mark.parametrize(
+    "viewer, lists, unmask",
+    [
+        (Viewer("a", "analyst", None), False, False),
+        (Viewer("o", "county_officer", "370902"), True, False),
+        (Viewer("c", "city_admin", None), True, True),
+    ],
+)
 def test_role_capabilities(viewer, lists, unmask):
     assert (viewer.can_see_lists, viewer.can_unmask) == (lists, unmask)
     assert viewer.display_name.startswith(viewer.user)
@@ -109,30 +113,39 @@ def test_record_repr_hides_the_hash():
     assert FAKE_HASH not in shown and "argon2" not in shown
 
 
-@pytest.mark.parametrize("body, expected", [
-    ('[users.bob]\nrole = "superuser"\npassword_hash = "{h}"\n', r"'bob'.*'role'.*superuser"),
-    ('[users.bob]\nrole = "county_officer"\npassword_hash = "{h}"\n', r"'bob'.*'county'.*needs"),
-    ('[users.bob]\nrole = "county_officer"\ncounty = 370902\npassword_hash = "{h}"\n',
-     r"'bob'.*'county'.*6-digit"),
-    ('[users.bob]\nrole = "county_officer"\ncounty = "370900"\npassword_hash = "{h}"\n',
-     r"'bob'.*'county'.*6-digit"),
-    ('[users.bob]\nrole = "analyst"\ncounty = "370902"\npassword_hash = "{h}"\n',
-     r"'bob'.*'county'.*only a county_officer"),
-    ('[users.bob]\nrole = "analyst"\n', r"'bob'.*'password_hash'.*missing"),
-    ('[users.bob]\npassword_hash = "{h}"\n', r"'bob'.*'role'.*missing"),
-    ('[users."bob smith"]\nrole = "analyst"\npassword_hash = "{h}"\n', r"'bob smith'"),
-    ('admin = "yes"\n', r"top-level key 'admin'"),
-    ('[users.bob\n', r"not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ('[users.bob]\nrole = "superuser"\npassword_hash = "{h}"\n', r"'bob'.*'role'.*superuser"),
+        ('[users.bob]\nrole = "county_officer"\npassword_hash = "{h}"\n', r"'bob'.*'county'.*needs"),
+        ('[users.bob]\nrole = "county_officer"\ncounty = 370902\npassword_hash = "{h}"\n', r"'bob'.*'county'.*6-digit"),
+        (
+            '[users.bob]\nrole = "county_officer"\ncounty = "370900"\npassword_hash = "{h}"\n',
+            r"'bob'.*'county'.*6-digit",
+        ),
+        (
+            '[users.bob]\nrole = "analyst"\ncounty = "370902"\npassword_hash = "{h}"\n',
+            r"'bob'.*'county'.*only a county_officer",
+        ),
+        ('[users.bob]\nrole = "analyst"\n', r"'bob'.*'password_hash'.*missing"),
+        ('[users.bob]\npassword_hash = "{h}"\n', r"'bob'.*'role'.*missing"),
+        ('[users."bob smith"]\nrole = "analyst"\npassword_hash = "{h}"\n', r"'bob smith'"),
+        ('admin = "yes"\n', r"top-level key 'admin'"),
+        ("[users.bob\n", r"not valid TOML"),
+    ],
+)
 def test_config_errors_name_user_and_key(body, expected):
     with pytest.raises(UsersConfigError, match=expected):
         parse_users(body.replace("{h}", FAKE_HASH))
 
 
-@pytest.mark.parametrize("body, key", [
-    ('[users.bob]\nrole = "analyst"\npassword_hash = "hunter2-plain"\n', "'password_hash'"),
-    ('[users.bob]\nrole = "analyst"\npassword = "hunter2-plain"\n', "'password'"),
-])
+@pytest.mark.parametrize(
+    "body, key",
+    [
+        ('[users.bob]\nrole = "analyst"\npassword_hash = "hunter2-plain"\n', "'password_hash'"),
+        ('[users.bob]\nrole = "analyst"\npassword = "hunter2-plain"\n', "'password'"),
+    ],
+)
 def test_plain_text_password_is_refused_and_not_repeated(body, key):
     with pytest.raises(UsersConfigError) as caught:
         parse_users(body)
@@ -151,15 +164,15 @@ def test_missing_file_is_a_clear_error(tmp_path):
 def test_users_add_creates_then_replaces(users_file):
     runner = CliRunner()
     secret, other = "s3cret-pass", "0ther-pass!"
-    result = runner.invoke(main, ["users", "add", "wang", "--role", "county_officer", "--county", "370921"],
-                           input=f"{secret}\n{secret}\n")
+    result = runner.invoke(
+        main, ["users", "add", "wang", "--role", "county_officer", "--county", "370921"], input=f"{secret}\n{secret}\n"
+    )
     leaked = secret in result.output
     assert result.exit_code == 0, result.output.replace(secret, "***")
     assert not leaked, "the password was echoed"
     assert users_file.stat().st_mode & 0o777 == 0o600
 
-    result = runner.invoke(main, ["users", "add", "zhao", "--role", "city_admin"],
-                           input=f"{other}\n{other}\n")
+    result = runner.invoke(main, ["users", "add", "zhao", "--role", "city_admin"], input=f"{other}\n{other}\n")
     assert result.exit_code == 0
     users = load_users()
     assert sorted(users) == ["wang", "zhao"]
@@ -171,8 +184,9 @@ def test_users_add_creates_then_replaces(users_file):
     assert result.exit_code == 0 and "replaced" in result.output
     after = users_file.read_text(encoding="utf-8")
     assert after.count("[users.wang]") == 1
-    assert [line for line in before.splitlines() if line.startswith("#")] == \
-        [line for line in after.splitlines() if line.startswith("#")]
+    assert [line for line in before.splitlines() if line.startswith("#")] == [
+        line for line in after.splitlines() if line.startswith("#")
+    ]
     users = load_users()
     assert users["zhao"].role == "city_admin"
     assert authenticate("wang", secret, users) is None
@@ -182,8 +196,11 @@ def test_users_add_creates_then_replaces(users_file):
 def test_users_add_keeps_the_shipped_comments(users_file):
     users_file.write_text((REPO_ROOT / "config" / "users.toml").read_text(encoding="utf-8"), encoding="utf-8")
     before = users_file.read_text(encoding="utf-8")
-    result = CliRunner().invoke(main, ["users", "add", "officer_370902", "--role", "county_officer",
-                                       "--county", "370902"], input="new-password\nnew-password\n")
+    result = CliRunner().invoke(
+        main,
+        ["users", "add", "officer_370902", "--role", "county_officer", "--county", "370902"],
+        input="new-password\nnew-password\n",
+    )
     assert result.exit_code == 0
     after = users_file.read_text(encoding="utf-8")
     assert after.splitlines()[:15] == before.splitlines()[:15]
@@ -192,12 +209,15 @@ def test_users_add_keeps_the_shipped_comments(users_file):
     assert changed == ["password_hash ", "password_hash "]
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["--role", "county_officer"], "needs the 6-digit"),
-    (["--role", "analyst", "--county", "370902"], "only a county_officer"),
-    (["--role", "county_officer", "--county", "37"], "6-digit county code"),
-    (["--role", "boss"], "boss"),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--role", "county_officer"], "needs the 6-digit"),
+        (["--role", "analyst", "--county", "370902"], "only a county_officer"),
+        (["--role", "county_officer", "--county", "37"], "6-digit county code"),
+        (["--role", "boss"], "boss"),
+    ],
+)
 def test_users_add_refuses_bad_roles_before_asking(users_file, args, expected):
     result = CliRunner().invoke(main, ["users", "add", "bob", *args], input="")
     assert result.exit_code == 2 and expected in result.output
@@ -207,8 +227,11 @@ def test_users_add_refuses_bad_roles_before_asking(users_file, args, expected):
 
 def test_users_add_confirms_and_requires_length(users_file):
     runner = CliRunner()
-    result = runner.invoke(main, ["users", "add", "bob", "--role", "analyst"],
-                           input="short\nlong-enough-1\nlong-enough-2\nlong-enough-1\nlong-enough-1\n")
+    result = runner.invoke(
+        main,
+        ["users", "add", "bob", "--role", "analyst"],
+        input="short\nlong-enough-1\nlong-enough-2\nlong-enough-1\nlong-enough-1\n",
+    )
     assert result.exit_code == 0
     assert "at least 8 characters" in result.output and "do not match" in result.output
     assert authenticate("bob", "long-enough-1") == Viewer("bob", "analyst", None)
@@ -216,8 +239,11 @@ def test_users_add_confirms_and_requires_length(users_file):
 
 def test_shipped_users_are_the_demo_users(shipped_users):
     assert {name: (r.role, r.county) for name, r in shipped_users.items()} == {
-        "admin": ("city_admin", None), "analyst": ("analyst", None),
-        "officer_370902": ("county_officer", "370902"), "officer_370911": ("county_officer", "370911")}
+        "admin": ("city_admin", None),
+        "analyst": ("analyst", None),
+        "officer_370902": ("county_officer", "370902"),
+        "officer_370911": ("county_officer", "370911"),
+    }
     text = (REPO_ROOT / "config" / "users.toml").read_text(encoding="utf-8")
     assert "DEMO ONLY" in text
 

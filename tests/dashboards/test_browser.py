@@ -77,11 +77,15 @@ def screenshot(page, name: str) -> None:
 
 # --- the snapshot, for what the pages must show ----------------------------------------------------------
 
+
 def _officer_warnings(locations) -> tuple[str, int]:
     period = snapshot_rows(locations, "select max(period) from main_marts.fct_findings where kind = 'warning'")[0][0]
-    n = snapshot_rows(locations, """select count(*) from main_marts.fct_findings
+    n = snapshot_rows(
+        locations,
+        """select count(*) from main_marts.fct_findings
                            where period = ? and kind = 'warning' and region_code like ?""",
-             [period, OFFICER[2] + "%"])[0][0]
+        [period, OFFICER[2] + "%"],
+    )[0][0]
     return period, n
 
 
@@ -106,8 +110,10 @@ def _check_list_file(path: Path, rows: int) -> None:
 
 # --- the tests -------------------------------------------------------------------------------------------
 
+
 def test_a_county_officer_downloads_their_masked_warning_list_and_it_is_logged(
-        server, new_page, app_warehouse, tmp_path):
+    server, new_page, app_warehouse, tmp_path
+):
     url, audit = server["url"], server["audit"]
     period, expected = _officer_warnings(app_warehouse)
     assert expected > 0, "the test city must have warnings in the officer's county"
@@ -136,7 +142,7 @@ def test_a_county_officer_downloads_their_masked_warning_list_and_it_is_logged(
     _check_list_file(csv, expected)
     _check_list_file(xlsx, expected)
 
-    entries = read_downloads(audit)[len(before):]
+    entries = read_downloads(audit)[len(before) :]
     assert [e["format"] for e in entries] == ["csv", "xlsx"]
     for entry in entries:
         assert entry["user"] == OFFICER[0] and entry["channel"] == "dashboard"
@@ -150,8 +156,11 @@ def test_a_county_officer_downloads_their_masked_warning_list_and_it_is_logged(
     b.open_page(admin, "下载日志")
     assert int(b.metric(admin, "下载次数")) == len(read_downloads(audit))
     b.choose(admin, "用户", OFFICER[0])
-    expect(admin.get_by_test_id("stMetric").filter(has=admin.get_by_text("下载次数", exact=True))
-           .get_by_test_id("stMetricValue")).to_have_text("2", timeout=b.WAIT_MS)
+    expect(
+        admin.get_by_test_id("stMetric")
+        .filter(has=admin.get_by_text("下载次数", exact=True))
+        .get_by_test_id("stMetricValue")
+    ).to_have_text("2", timeout=b.WAIT_MS)
     b.settle(admin)
     screenshot(admin, "20_admin_下载日志")
 

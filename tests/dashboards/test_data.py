@@ -13,7 +13,7 @@ from dashboards import data
 from dashboards.auth import Viewer
 from pipelines.exports.audit import read_downloads
 from pipelines.settings import Locations
-from tests.exports.conftest import C1, C2, IDS, locations  # noqa: F401  (the fixture)
+from tests.exports.conftest import C1, C2, IDS
 from tests.exports.helpers import has_full_id
 
 ADMIN = Viewer("admin", "city_admin", None)

@@ -26,8 +26,11 @@ def _latest(locations) -> str:
 
 def _count(locations, kind: str, where: str = "", params: list | None = None) -> int:
     period = _latest(locations)
-    return snapshot_rows(locations, f"select count(*) from main_marts.fct_findings where period = ? and kind = ?{where}",
-                [period, KINDS[kind], *(params or [])])[0][0]
+    return snapshot_rows(
+        locations,
+        f"select count(*) from main_marts.fct_findings where period = ? and kind = ?{where}",
+        [period, KINDS[kind], *(params or [])],
+    )[0][0]
 
 
 def _shown_rows(at) -> int:
@@ -73,9 +76,13 @@ def test_the_city_admin_sees_every_county_and_filters(run_app, app_warehouse, ki
     assert _all_masked(at.dataframe[0].value["身份证号"])
 
     period = _latest(app_warehouse)
-    by_county = snapshot_rows(app_warehouse, """
+    by_county = snapshot_rows(
+        app_warehouse,
+        """
         select substr(region_code, 1, 6), count(*) from main_marts.fct_findings where period = ? and kind = ?
-        group by 1 order by 2 desc, 1""", [period, KINDS[kind]])
+        group by 1 order by 2 desc, 1""",
+        [period, KINDS[kind]],
+    )
     county = by_county[0][0]
     at.selectbox(key=f"{kind}_county").set_value(county).run()
     _ok(at)
@@ -83,17 +90,25 @@ def test_the_city_admin_sees_every_county_and_filters(run_app, app_warehouse, ki
     assert {str(c)[:6] for c in at.dataframe[0].value["行政区划代码"]} == {county}
     at.selectbox(key=f"{kind}_county").set_value("全部").run()
 
-    severity, n = snapshot_rows(app_warehouse, """
+    severity, n = snapshot_rows(
+        app_warehouse,
+        """
         select severity, count(*) from main_marts.fct_findings where period = ? and kind = ?
-        group by 1 order by 2 desc, 1 limit 1""", [period, KINDS[kind]])[0]
+        group by 1 order by 2 desc, 1 limit 1""",
+        [period, KINDS[kind]],
+    )[0]
     at.multiselect(key=f"{kind}_severity").set_value([SEVERITY[severity]]).run()
     _ok(at)
     assert _shown_rows(at) == n
     at.multiselect(key=f"{kind}_severity").set_value([]).run()
 
-    rule, n = snapshot_rows(app_warehouse, """
+    rule, n = snapshot_rows(
+        app_warehouse,
+        """
         select rule_id, count(*) from main_marts.fct_findings where period = ? and kind = ?
-        group by 1 order by 2 desc, 1 limit 1""", [period, KINDS[kind]])[0]
+        group by 1 order by 2 desc, 1 limit 1""",
+        [period, KINDS[kind]],
+    )[0]
     at.multiselect(key=f"{kind}_rule").set_value([rule]).run()
     _ok(at)
     assert _shown_rows(at) == n
@@ -112,9 +127,13 @@ def test_the_city_admin_filters_by_township(run_app, app_warehouse):
     assert townships
     township = townships[0]
     period = _latest(app_warehouse)
-    expected = snapshot_rows(app_warehouse, """
+    expected = snapshot_rows(
+        app_warehouse,
+        """
         select count(*) from main_marts.fct_findings f join main_marts.dim_region r using (region_code)
-        where f.period = ? and f.kind = 'warning' and r.township_name = ?""", [period, township])[0][0]
+        where f.period = ? and f.kind = 'warning' and r.township_name = ?""",
+        [period, township],
+    )[0][0]
     at.multiselect(key="warnings_township").set_value([township]).run()
     _ok(at)
     assert _shown_rows(at) == expected > 0
@@ -136,14 +155,18 @@ def test_the_analyst_has_no_list_page_and_no_list(run_app, app_warehouse, offere
             data.read_scoped_list(app_warehouse, ANALYST, kind)
         with pytest.raises(data.AccessDenied):
             data.list_filter_options(app_warehouse, ANALYST, kind)
-    warning_id = snapshot_rows(app_warehouse, "select warning_id from main_marts.fct_findings where period = ? limit 1",
-                      [_latest(app_warehouse)])[0][0]
+    warning_id = snapshot_rows(
+        app_warehouse,
+        "select warning_id from main_marts.fct_findings where period = ? limit 1",
+        [_latest(app_warehouse)],
+    )[0][0]
     with pytest.raises(data.AccessDenied):
         data.household_detail(app_warehouse, ANALYST, _latest(app_warehouse), warning_id)
 
 
-def test_a_download_is_recorded_once_with_its_filters_and_only_when_made(run_app, app_warehouse, audit_log,
-                                                                         monkeypatch):
+def test_a_download_is_recorded_once_with_its_filters_and_only_when_made(
+    run_app, app_warehouse, audit_log, monkeypatch
+):
     made: dict[str, object] = {}
     original = DeltaGenerator.download_button
 
@@ -154,9 +177,13 @@ def test_a_download_is_recorded_once_with_its_filters_and_only_when_made(run_app
     monkeypatch.setattr(DeltaGenerator, "download_button", capturing)
     at = run_app(ADMIN, "warnings")
     period = _latest(app_warehouse)
-    severity, n = snapshot_rows(app_warehouse, """
+    severity, n = snapshot_rows(
+        app_warehouse,
+        """
         select severity, count(*) from main_marts.fct_findings where period = ? and kind = 'warning'
-        group by 1 order by 2 desc, 1 limit 1""", [period])[0]
+        group by 1 order by 2 desc, 1 limit 1""",
+        [period],
+    )[0]
     at.multiselect(key="warnings_severity").set_value([SEVERITY[severity]]).run()
     _ok(at)
     assert set(made) == {"xlsx", "csv"} and all(callable(v) for v in made.values())
@@ -179,23 +206,34 @@ def test_a_download_is_recorded_once_with_its_filters_and_only_when_made(run_app
 
 def test_the_household_detail_is_masked_and_of_the_household(run_app, app_warehouse):
     period = _latest(app_warehouse)
-    found = snapshot_rows(app_warehouse, """
+    found = snapshot_rows(
+        app_warehouse,
+        """
         select warning_id, household_id from main_marts.fct_findings
         where period = ? and kind = 'warning' and substr(region_code, 1, 6) = ? and household_id is not null
-        order by warning_id limit 1""", [period, OFFICER.county])
+        order by warning_id limit 1""",
+        [period, OFFICER.county],
+    )
     if not found:
-        found = snapshot_rows(app_warehouse, """
+        found = snapshot_rows(
+            app_warehouse,
+            """
             select warning_id, household_id from main_marts.fct_findings
             where period = ? and kind = 'warning' and substr(region_code, 1, 6) = ? order by warning_id limit 1
-        """, [period, OFFICER.county])
+        """,
+            [period, OFFICER.county],
+        )
     assert found, "the demo city has warnings in the officer's county"
     warning_id, household = found[0]
 
     detail = data.household_detail(app_warehouse, OFFICER, period, warning_id)
     assert {"家庭成员", "预警与核查记录"} <= set(detail)
     assert warning_id in detail["预警与核查记录"]["预警编号"].to_list()
-    assert all(s.startswith(("raw/", "quarantine/")) or ":" in s
-               for v in detail["预警与核查记录"]["证据(文件:行)"].drop_nulls() for s in v.split("; "))
+    assert all(
+        s.startswith(("raw/", "quarantine/")) or ":" in s
+        for v in detail["预警与核查记录"]["证据(文件:行)"].drop_nulls()
+        for s in v.split("; ")
+    )
     department_rows = 0
     for name, frame in detail.items():
         if "身份证号" in frame.columns:
@@ -231,9 +269,13 @@ def test_the_household_detail_is_masked_and_of_the_household(run_app, app_wareho
 
 def test_the_household_detail_of_another_county_is_refused_to_an_officer(app_warehouse):
     period = _latest(app_warehouse)
-    other = snapshot_rows(app_warehouse, """
+    other = snapshot_rows(
+        app_warehouse,
+        """
         select warning_id from main_marts.fct_findings where period = ? and substr(region_code, 1, 6) <> ?
-        order by warning_id limit 1""", [period, OFFICER.county])[0][0]
+        order by warning_id limit 1""",
+        [period, OFFICER.county],
+    )[0][0]
     with pytest.raises(data.AccessDenied):
         data.household_detail(app_warehouse, OFFICER, period, other)
     assert data.household_detail(app_warehouse, ADMIN, period, other)["预警与核查记录"].height >= 1

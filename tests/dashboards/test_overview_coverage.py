@@ -12,17 +12,30 @@ from tests.dashboards.conftest import ADMIN, ANALYST, OFFICER
 
 CITY = "370900000000"
 OFFICER_COUNTY = OFFICER.county + "000000"
-COVERAGE_IDS = ("K02_rate", "K02_urban_rate", "K02_rural_rate", "K03_centralized_rate", "K04_rate",
-                "K05_rate", "K06_nursing_coverage")
+COVERAGE_IDS = (
+    "K02_rate",
+    "K02_urban_rate",
+    "K02_rural_rate",
+    "K03_centralized_rate",
+    "K04_rate",
+    "K05_rate",
+    "K06_nursing_coverage",
+)
 
 
 @pytest.fixture(scope="module")
 def marts(app_warehouse):
     con = duckdb.connect(str(publish.serving_path(app_warehouse)), read_only=True)
-    kpis = {(p, r, i): v for p, r, i, v in con.sql(
-        "select period, region_code, indicator_id, value from main_marts.fct_kpis").fetchall()}
-    regions = {c: (n, lvl, parent) for c, n, lvl, parent in con.sql(
-        "select region_code, name, level, parent_code from main_marts.dim_region").fetchall()}
+    kpis = {
+        (p, r, i): v
+        for p, r, i, v in con.sql("select period, region_code, indicator_id, value from main_marts.fct_kpis").fetchall()
+    }
+    regions = {
+        c: (n, lvl, parent)
+        for c, n, lvl, parent in con.sql(
+            "select region_code, name, level, parent_code from main_marts.dim_region"
+        ).fetchall()
+    }
     findings = con.sql("""
         select period, substr(region_code, 1, 6) as county, kind, severity, count(*) as n
         from main_marts.fct_findings group by all""").fetchall()
@@ -45,11 +58,11 @@ def _severity_totals(findings, counties=None, kind="warning") -> dict[tuple[str,
 
 
 def _table_totals(frame) -> dict[tuple[str, str], int]:
-    return {(row["统计期"], s): int(row[s]) for _, row in frame.iterrows() for s in ("红", "橙", "黄")
-            if int(row[s])}
+    return {(row["统计期"], s): int(row[s]) for _, row in frame.iterrows() for s in ("红", "橙", "黄") if int(row[s])}
 
 
 # --- 总览 ----------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("viewer", [ADMIN, ANALYST, OFFICER], ids=lambda v: v.role)
 def test_overview_renders_for_every_role(run_app, viewer):
@@ -110,8 +123,10 @@ def test_overview_officer_sees_their_county_beside_the_city_only(run_app, marts)
     k = marts["kpis"]
     cards = _metrics(at)
     persons = [value for label, value, _ in cards if label == KPI_NAMES["K01_persons"]]
-    assert persons == [fmt("K01_persons", k[(latest, OFFICER_COUNTY, "K01_persons")]),
-                       fmt("K01_persons", k[(latest, CITY, "K01_persons")])]
+    assert persons == [
+        fmt("K01_persons", k[(latest, OFFICER_COUNTY, "K01_persons")]),
+        fmt("K01_persons", k[(latest, CITY, "K01_persons")]),
+    ]
     county_name, city_name = marts["regions"][OFFICER_COUNTY][0], marts["regions"][CITY][0]
     frames = [d.value for d in at.dataframe]
     trend = next(f for f in frames if "区域" in f.columns)
@@ -127,6 +142,7 @@ def test_overview_officer_sees_their_county_beside_the_city_only(run_app, marts)
 
 # --- 覆盖分析 ------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("viewer", [ADMIN, ANALYST, OFFICER], ids=lambda v: v.role)
 def test_coverage_renders_for_every_role(run_app, viewer):
     at = run_app(viewer, "coverage")
@@ -139,7 +155,9 @@ def _check_rows(frame, marts, period):
     for _, row in frame.iterrows():
         for kid in COVERAGE_IDS:
             assert row[KPI_NAMES[kid]] == pct(marts["kpis"].get((period, row["行政区划代码"], kid))), (
-                row["行政区划代码"], kid)
+                row["行政区划代码"],
+                kid,
+            )
 
 
 def test_coverage_by_county_matches_the_marts(run_app, marts):
@@ -162,16 +180,18 @@ def test_coverage_drill_down_to_townships_and_period(run_app, marts):
     at.selectbox(key="coverage_indicator").select("K05_rate").run()
     assert not at.exception
     frame = at.dataframe[0].value
-    towns = sorted(c for c, (_, lvl, parent) in marts["regions"].items()
-                   if lvl == "township" and parent == county)
+    towns = sorted(c for c, (_, lvl, parent) in marts["regions"].items() if lvl == "township" and parent == county)
     assert list(frame["行政区划代码"]) == [CITY, county, *towns]
     _check_rows(frame, marts, earliest)
 
 
 def test_coverage_shows_null_rates_as_a_dash(run_app, marts):
     latest = marts["periods"][0]
-    nulls = [(r, kid) for (p, r, kid), v in marts["kpis"].items()
-             if p == latest and v is None and kid in COVERAGE_IDS and marts["regions"][r][1] == "township"]
+    nulls = [
+        (r, kid)
+        for (p, r, kid), v in marts["kpis"].items()
+        if p == latest and v is None and kid in COVERAGE_IDS and marts["regions"][r][1] == "township"
+    ]
     if not nulls:
         pytest.skip("no null rate in this warehouse")
     region, kid = nulls[0]

@@ -38,9 +38,12 @@ def test_quality_page_renders_with_the_snapshot_totals(run_app, app_warehouse, v
     at = run_app(viewer, "quality")
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "数据质量"
-    files, rejected, read, loaded, quarantined, duplicate = snapshot_rows(app_warehouse, """
+    files, rejected, read, loaded, quarantined, duplicate = snapshot_rows(
+        app_warehouse,
+        """
         select count(*), count(*) filter (where status = 'rejected'), sum(rows_read), sum(rows_loaded),
-               sum(rows_quarantined), sum(rows_duplicate) from raw.files""")[0]
+               sum(rows_quarantined), sum(rows_duplicate) from raw.files""",
+    )[0]
     assert _number(_metric(at, "文件数")) == files
     assert _number(_metric(at, "整体拒收文件")) == rejected
     assert _number(_metric(at, "读取行数")) == read
@@ -64,8 +67,9 @@ def test_period_filter_narrows_the_file_totals(run_app, app_warehouse):
     period = sorted(at.multiselect(key="quality_periods").options)[0]
     at.multiselect(key="quality_periods").set_value([period]).run()
     assert not at.exception
-    files, read = snapshot_rows(app_warehouse, "select count(*), sum(rows_read) from raw.files where period = ?",
-                                 [period])[0]
+    files, read = snapshot_rows(
+        app_warehouse, "select count(*), sum(rows_read) from raw.files where period = ?", [period]
+    )[0]
     assert _number(_metric(at, "文件数")) == files
     assert _number(_metric(at, "读取行数")) == read
 
@@ -108,12 +112,22 @@ def test_standards_table_equals_the_mart_for_the_period(run_app, app_warehouse):
         at.selectbox(key="standards_period").set_value(period).run()
         assert not at.exception
         shown = _standards_table(at)
-        expected = snapshot_rows(app_warehouse, """
+        expected = snapshot_rows(
+            app_warehouse,
+            """
             select substr(county_code, 1, 6), cast(dibao_urban as double), cast(dibao_rural as double),
                    cast(tekun_basic as double)
-            from main_intermediate.int_standards_in_force where period = ? order by county_code""", [period])
-        got = sorted(zip(shown["县区代码"], shown["城市低保标准(元/人·月)"], shown["农村低保标准(元/人·月)"],
-                         shown["特困基本生活标准(元/人·月)"]))
+            from main_intermediate.int_standards_in_force where period = ? order by county_code""",
+            [period],
+        )
+        got = sorted(
+            zip(
+                shown["县区代码"],
+                shown["城市低保标准(元/人·月)"],
+                shown["农村低保标准(元/人·月)"],
+                shown["特困基本生活标准(元/人·月)"],
+            )
+        )
         assert got == [tuple(r) for r in expected]
         assert set(shown["统计期"]) == {period}
         assert shown["县区"].isna().sum() == 0
@@ -138,10 +152,13 @@ def test_rule_catalogue_shows_each_rules_parameter_in_force(run_app, app_warehou
     at = run_app(ANALYST, "standards")
     catalogue = next(f.value for f in at.dataframe if "编号" in f.value.columns)
     shown = dict(zip(catalogue["编号"], catalogue["参数(生效值)"]))
-    within, ratio, levels = snapshot_rows(app_warehouse, """
+    within, ratio, levels = snapshot_rows(
+        app_warehouse,
+        """
         select (select within_days from main_intermediate.int_rule_parameters where rule_id = 'W04'),
                (select drop_ratio from main_intermediate.int_rule_parameters where rule_id = 'W07'),
-               (select self_care_levels from main_intermediate.int_rule_parameters where rule_id = 'W05')""")[0]
+               (select self_care_levels from main_intermediate.int_rule_parameters where rule_id = 'W05')""",
+    )[0]
     assert shown["W04"] == f"认定后 {within} 天内"
     assert shown["W07"] == f"收入降幅 ≥ {round(float(ratio) * 100, 1)}%"
     labels = {"none": "全失能", "partial": "半失能", "full": "全自理"}

@@ -31,10 +31,17 @@ def person_id(body17: str) -> str:
 
 
 # Invented persons: ids of the two counties, one with an X check character.
-IDS = [person_id(b) for b in (
-    "37090219800101123", "37090219751212004", "37091119900520331", "37091119620303256",
-    "37090219900202103", "37091119881111019",
-)]
+IDS = [
+    person_id(b)
+    for b in (
+        "37090219800101123",
+        "37090219751212004",
+        "37091119900520331",
+        "37091119620303256",
+        "37090219900202103",
+        "37091119881111019",
+    )
+]
 assert IDS[4].endswith("X")
 NAMES = ["张三", "欧阳娜娜", "李小明", "王", "司马光明", "赵四"]
 
@@ -57,20 +64,132 @@ SRC_MON = f"raw/rural_revitalisation/{P}/monitoring_370911.xlsx"
 # (period, warning_id, rule_id, rule_name, kind, severity, person, name, household, persons, region,
 #  value, threshold, first_period, consecutive, source_rows)
 FINDINGS = [
-    (P, "W02-0a1b2c3d4e5f", "W02", "重度残疾人未享护理补贴", "warning", "yellow", 2, 2, None, 1, V2, "1", None,
-     P, 1, f"{SRC_CARDS}:5"),
-    (P, "W04-111111111111", "W04", "突发严重困难户未获临时救助", "warning", "red", 3, 3, "H0009", 4, V2, "12", "30",
-     P_PREV, 2, f"{SRC_MON}:7;{SRC_MON}:8;{SRC_MON}:9;{SRC_MON}:10"),
-    (P, "W05-222222222222", "W05", "失能特困人员分散供养无照料协议", "warning", "orange", 0, 0, None, 1, V1,
-     "全失能", None, P, 1, f"raw/civil_affairs/{P}/tekun_370902.xlsx:3"),
-    (P, "W01-333333333333", "W01", "监测户收入低于低保标准未纳入保障", "warning", "orange", 5, 5, "H0001", 3, V2,
-     "512.50", "657.00", P, 1, f"{SRC_MON}:12;{SRC_MON}:13"),
-    (P, "V01-444444444444", "V01", "低保特困重复享受", "verification", "orange", 1, 1, None, 1, V1, None, None,
-     P, 1, f"{SRC_DIBAO}:12;raw/civil_affairs/{P}/tekun_370902.xlsx:4"),
-    (P, "V04-555555555555", "V04", "低保金超过补差上限", "verification", "yellow", 4, 4, "D0042", 2, V1, "1400.00",
-     "1314.00", P_PREV, 2, f"{SRC_DIBAO}:20;{SRC_DIBAO}:21"),
-    (P_PREV, "W02-0a1b2c3d4e5f", "W02", "重度残疾人未享护理补贴", "warning", "yellow", 2, 2, None, 1, V2, "2",
-     None, P_PREV, 1, f"raw/disability_federation/{P_PREV}/disability_cards_370911.csv:5"),
+    (
+        P,
+        "W02-0a1b2c3d4e5f",
+        "W02",
+        "重度残疾人未享护理补贴",
+        "warning",
+        "yellow",
+        2,
+        2,
+        None,
+        1,
+        V2,
+        "1",
+        None,
+        P,
+        1,
+        f"{SRC_CARDS}:5",
+    ),
+    (
+        P,
+        "W04-111111111111",
+        "W04",
+        "突发严重困难户未获临时救助",
+        "warning",
+        "red",
+        3,
+        3,
+        "H0009",
+        4,
+        V2,
+        "12",
+        "30",
+        P_PREV,
+        2,
+        f"{SRC_MON}:7;{SRC_MON}:8;{SRC_MON}:9;{SRC_MON}:10",
+    ),
+    (
+        P,
+        "W05-222222222222",
+        "W05",
+        "失能特困人员分散供养无照料协议",
+        "warning",
+        "orange",
+        0,
+        0,
+        None,
+        1,
+        V1,
+        "全失能",
+        None,
+        P,
+        1,
+        f"raw/civil_affairs/{P}/tekun_370902.xlsx:3",
+    ),
+    (
+        P,
+        "W01-333333333333",
+        "W01",
+        "监测户收入低于低保标准未纳入保障",
+        "warning",
+        "orange",
+        5,
+        5,
+        "H0001",
+        3,
+        V2,
+        "512.50",
+        "657.00",
+        P,
+        1,
+        f"{SRC_MON}:12;{SRC_MON}:13",
+    ),
+    (
+        P,
+        "V01-444444444444",
+        "V01",
+        "低保特困重复享受",
+        "verification",
+        "orange",
+        1,
+        1,
+        None,
+        1,
+        V1,
+        None,
+        None,
+        P,
+        1,
+        f"{SRC_DIBAO}:12;raw/civil_affairs/{P}/tekun_370902.xlsx:4",
+    ),
+    (
+        P,
+        "V04-555555555555",
+        "V04",
+        "低保金超过补差上限",
+        "verification",
+        "yellow",
+        4,
+        4,
+        "D0042",
+        2,
+        V1,
+        "1400.00",
+        "1314.00",
+        P_PREV,
+        2,
+        f"{SRC_DIBAO}:20;{SRC_DIBAO}:21",
+    ),
+    (
+        P_PREV,
+        "W02-0a1b2c3d4e5f",
+        "W02",
+        "重度残疾人未享护理补贴",
+        "warning",
+        "yellow",
+        2,
+        2,
+        None,
+        1,
+        V2,
+        "2",
+        None,
+        P_PREV,
+        1,
+        f"raw/disability_federation/{P_PREV}/disability_cards_370911.csv:5",
+    ),
 ]
 
 # KPI values: a rate 1/3 at full precision, a null rate, counts and amounts.
@@ -90,8 +209,9 @@ def kpi_value(indicator: str, region: str) -> float | None:
 def _quarantine_rows():
     cards_row = json.dumps({"行政区划代码": V2, "姓名": NAMES[2], "残疾人证号": IDS[2] + "41"}, ensure_ascii=False)
     dibao_row = json.dumps({"区划代码": V1, "姓名": NAMES[0], "身份证号": IDS[0]}, ensure_ascii=False)
-    mon_row = json.dumps({"县(市、区)": "岱岳区", "乡(镇、街道)": "粥店街道", "行政村": "李庄", "证件号码": IDS[3]},
-                         ensure_ascii=False)
+    mon_row = json.dumps(
+        {"县(市、区)": "岱岳区", "乡(镇、街道)": "粥店街道", "行政村": "李庄", "证件号码": IDS[3]}, ensure_ascii=False
+    )
     bad_region = json.dumps({"行政区划代码": "3709", "身份证号": IDS[4]}, ensure_ascii=False)
     return [
         # period, source, table_name, file, row_number, reason, column_name, raw_value, raw_row
@@ -101,25 +221,74 @@ def _quarantine_rows():
         # an id typed into another column: the conservative mask must still hide it
         (P, "civil_affairs", "dibao", SRC_DIBAO, 13, "enum_value", "与户主关系", "见" + IDS[1], dibao_row),
         (P, "civil_affairs", "dibao", SRC_DIBAO, 15, "region_unknown", "行政区划代码", "3709", bad_region),
-        (P, "disability_federation", "disability_cards", SRC_CARDS, 4, "card_format", "残疾人证号",
-         IDS[2] + "91", cards_row),
+        (
+            P,
+            "disability_federation",
+            "disability_cards",
+            SRC_CARDS,
+            4,
+            "card_format",
+            "残疾人证号",
+            IDS[2] + "91",
+            cards_row,
+        ),
         (P, "rural_revitalisation", "monitoring", SRC_MON, 6, "id_birthdate", "证件号码", IDS[3], mon_row),
-        (P, "civil_affairs", "dibao", f"raw/civil_affairs/{P}/dibao_补报.xlsx", None, "missing_columns", None,
-         "身份证号、姓名", None),
-        (P_PREV, "civil_affairs", "dibao", f"raw/civil_affairs/{P_PREV}/dibao_370902.xlsx", 5, "id_format",
-         "身份证号", IDS[5], dibao_row),
+        (
+            P,
+            "civil_affairs",
+            "dibao",
+            f"raw/civil_affairs/{P}/dibao_补报.xlsx",
+            None,
+            "missing_columns",
+            None,
+            "身份证号、姓名",
+            None,
+        ),
+        (
+            P_PREV,
+            "civil_affairs",
+            "dibao",
+            f"raw/civil_affairs/{P_PREV}/dibao_370902.xlsx",
+            5,
+            "id_format",
+            "身份证号",
+            IDS[5],
+            dibao_row,
+        ),
     ]
 
 
 FILES = [
     # period, source, table_name, file, status, reason, read, loaded, quarantined, duplicate, footer_blank
     (P, "civil_affairs", "dibao", SRC_DIBAO, "loaded", None, 120, 110, 5, 3, 2),
-    (P, "civil_affairs", "dibao", f"raw/civil_affairs/{P}/dibao_补报.xlsx", "rejected", "missing_columns",
-     0, 0, 0, 0, 0),
+    (
+        P,
+        "civil_affairs",
+        "dibao",
+        f"raw/civil_affairs/{P}/dibao_补报.xlsx",
+        "rejected",
+        "missing_columns",
+        0,
+        0,
+        0,
+        0,
+        0,
+    ),
     (P, "disability_federation", "disability_cards", SRC_CARDS, "loaded", None, 40, 39, 1, 0, 0),
     (P, "rural_revitalisation", "monitoring", SRC_MON, "loaded", None, 60, 59, 1, 0, 0),
-    (P_PREV, "civil_affairs", "dibao", f"raw/civil_affairs/{P_PREV}/dibao_370902.xlsx", "loaded", None,
-     100, 99, 1, 0, 0),
+    (
+        P_PREV,
+        "civil_affairs",
+        "dibao",
+        f"raw/civil_affairs/{P_PREV}/dibao_370902.xlsx",
+        "loaded",
+        None,
+        100,
+        99,
+        1,
+        0,
+        0,
+    ),
 ]
 
 

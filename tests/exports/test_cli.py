@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from pipelines.cli import main
 from pipelines.exports import HEADERS
-from tests.exports.conftest import P, P_PREV
+from tests.exports.conftest import P_PREV, P
 from tests.exports.helpers import BOM, FULL_ID, has_full_id, open_sheet, read_csv, xlsx_header, xlsx_rows
 
 
@@ -68,8 +68,9 @@ def test_cli_errors_are_clear(locations, tmp_path):
     assert result.exit_code == 2 and "--format" in result.output
     result = _run(locations, "people", "--format", "csv", "--out", str(out))
     assert result.exit_code == 2
-    result = CliRunner().invoke(main, ["export", "kpis", "--format", "csv", "--out", str(out),
-                                       "--warehouse", str(tmp_path / "empty")])
+    result = CliRunner().invoke(
+        main, ["export", "kpis", "--format", "csv", "--out", str(out), "--warehouse", str(tmp_path / "empty")]
+    )
     assert result.exit_code == 1 and "safetynet run" in result.output
     assert not out.exists()
 
@@ -85,10 +86,21 @@ def test_every_download_is_recorded_apart_from_the_warehouse(locations, tmp_path
     """Who, when, which list, filters, rows, masked or not: one line per download, no person's data."""
     from pipelines.exports.audit import read_downloads
 
-    masked = _run(locations, "warnings", "--period", P, "--out", str(tmp_path / "a.xlsx"), "--user", "officer1",
-                  "--county", "370902")
-    unmasked = _run(locations, "verifications", "--period", P, "--out", str(tmp_path / "b.csv"),
-                    "--user", "admin", "--unmasked")
+    masked = _run(
+        locations,
+        "warnings",
+        "--period",
+        P,
+        "--out",
+        str(tmp_path / "a.xlsx"),
+        "--user",
+        "officer1",
+        "--county",
+        "370902",
+    )
+    unmasked = _run(
+        locations, "verifications", "--period", P, "--out", str(tmp_path / "b.csv"), "--user", "admin", "--unmasked"
+    )
     assert masked.exit_code == 0 and unmasked.exit_code == 0
     entries = read_downloads(audit_log)
     assert [(e["user"], e["list"], e["masked"], e["format"]) for e in entries] == [

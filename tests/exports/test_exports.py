@@ -11,7 +11,7 @@ import re
 import pytest
 
 from pipelines.exports import HEADERS, KPI_NAMES, ExportError, export_list, read_list
-from tests.exports.conftest import C1, IDS, KPI_REGIONS, NAMES, P, P_PREV, kpi_value
+from tests.exports.conftest import C1, IDS, KPI_REGIONS, NAMES, P_PREV, P, kpi_value
 from tests.exports.helpers import (
     BOM,
     column_cells,
@@ -25,8 +25,20 @@ from tests.exports.helpers import (
 
 KINDS = ("warnings", "verifications", "kpis", "quarantine", "files")
 ROWS = {"warnings": 4, "verifications": 2, "kpis": 5 * 23, "quarantine": 8, "files": 4}
-CODE_COLUMNS = {"统计期", "预警编号", "规则编号", "行政区划代码", "身份证号", "家庭编号", "首次预警期", "指标编号",
-                "文件", "原始值", "指标值", "阈值"}
+CODE_COLUMNS = {
+    "统计期",
+    "预警编号",
+    "规则编号",
+    "行政区划代码",
+    "身份证号",
+    "家庭编号",
+    "首次预警期",
+    "指标编号",
+    "文件",
+    "原始值",
+    "指标值",
+    "阈值",
+}
 LINE = re.compile(r"^导出人: tester  导出时间: \d{4}-\d{2}-\d{2} \d{2}:\d{2}  条件: (.*)$")
 
 
@@ -41,7 +53,7 @@ def test_csv_bom_header_and_rows(locations, tmp_path, kind):
     out, rows = _export(locations, tmp_path, kind, "csv")
     assert rows == ROWS[kind]
     assert out.read_bytes().startswith(BOM)
-    first_line = out.read_bytes()[len(BOM):].split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+    first_line = out.read_bytes()[len(BOM) :].split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
     assert first_line == ",".join(HEADERS[kind])
     df = read_csv(out)
     assert df.columns == list(HEADERS[kind])
@@ -163,8 +175,10 @@ def test_explicit_period(locations, tmp_path):
 
 @pytest.mark.parametrize("county", ["370902", C1])
 def test_county_filter(locations, tmp_path, county):
-    counts = {kind: export_list(kind, locations, None, "xlsx", tmp_path / f"{kind}.xlsx", county=county)
-              for kind in ("warnings", "verifications", "kpis", "quarantine")}
+    counts = {
+        kind: export_list(kind, locations, None, "xlsx", tmp_path / f"{kind}.xlsx", county=county)
+        for kind in ("warnings", "verifications", "kpis", "quarantine")
+    }
     assert counts == {"warnings": 1, "verifications": 2, "kpis": 2 * 23, "quarantine": 4}
     ws = open_sheet(tmp_path / "kpis.xlsx")
     assert ws["A1"].value.endswith("县区=370902 泰山区, 脱敏=是")

@@ -76,10 +76,25 @@ def test_scrub_ids_masks_id_like_runs_only():
 
 
 def test_expressions_agree_with_scalars():
-    values = [*IDS, "370902800101123", IDS[0] + "41", "张", "张三", "欧阳修", "欧阳娜娜", "欧阳", "",
-              None, "a\nb", "3709", "见" + IDS[2]]
+    values = [
+        *IDS,
+        "370902800101123",
+        IDS[0] + "41",
+        "张",
+        "张三",
+        "欧阳修",
+        "欧阳娜娜",
+        "欧阳",
+        "",
+        None,
+        "a\nb",
+        "3709",
+        "见" + IDS[2],
+    ]
     df = pl.DataFrame({"v": values}, schema={"v": pl.String}).with_columns(
-        i=mask_id_expr("v"), n=mask_name_expr(pl.col("v")), s=scrub_ids_expr("v"),
+        i=mask_id_expr("v"),
+        n=mask_name_expr(pl.col("v")),
+        s=scrub_ids_expr("v"),
     )
     assert df["i"].to_list() == [mask_id(v) for v in values]
     assert df["n"].to_list() == [mask_name(v) for v in values]

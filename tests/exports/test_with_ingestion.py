@@ -46,8 +46,9 @@ def _counts(loc: Locations, sql: str):
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_quarantine_masked_by_default(ingested, tmp_path, fmt):
-    (period, n), = _counts(ingested, "select period, count(*) from raw.quarantine group by period "
-                                     "order by period desc limit 1")
+    ((period, n),) = _counts(
+        ingested, "select period, count(*) from raw.quarantine group by period order by period desc limit 1"
+    )
     out = tmp_path / f"q.{fmt}"
     assert export_list("quarantine", ingested.duckdb_path, None, fmt, out, user="tester") == n
     assert n > 0
@@ -58,7 +59,7 @@ def test_quarantine_masked_by_default(ingested, tmp_path, fmt):
 
 
 def test_files_reconcile_with_raw_files(ingested, tmp_path):
-    (period, n, loaded, rejected), = _counts(
+    ((period, n, loaded, rejected),) = _counts(
         ingested,
         "select period, count(*), sum(rows_loaded), count(*) filter (where status = 'rejected') "
         "from raw.files group by period order by period desc limit 1",
@@ -77,8 +78,10 @@ def test_files_reconcile_with_raw_files(ingested, tmp_path):
 def test_quarantine_county_split(ingested):
     con = duckdb.connect(str(ingested.duckdb_path), read_only=True)
     try:
-        counties = [r[0][:6] for r in con.execute(
-            "select distinct substr(region_code, 1, 6) || '000000' from raw.dibao").fetchall()]
+        counties = [
+            r[0][:6]
+            for r in con.execute("select distinct substr(region_code, 1, 6) || '000000' from raw.dibao").fetchall()
+        ]
     finally:
         con.close()
     total = read_list("quarantine", ingested.duckdb_path).rows

@@ -135,12 +135,27 @@ def test_taian_unchanged(tmp_path):
 
 def test_cli_city(tmp_path):
     runner = CliRunner()
-    result = runner.invoke(main, ["generate", "--out", str(tmp_path / "j"), "--city", "jining", "--months", "1",
-                                  "--scale", "0.05", "--seed", "1"])
+    result = runner.invoke(
+        main,
+        [
+            "generate",
+            "--out",
+            str(tmp_path / "j"),
+            "--city",
+            "jining",
+            "--months",
+            "1",
+            "--scale",
+            "0.05",
+            "--seed",
+            "1",
+        ],
+    )
     assert result.exit_code == 0, result.output[-500:]
     assert read_csv(tmp_path / "j" / "seeds" / "regions.csv")[1]["region_code"] == "370800000000"
-    result = runner.invoke(main, ["generate", "--out", str(tmp_path / "r"), "--city", "jining",
-                                  "--preset", "report-2021"])
+    result = runner.invoke(
+        main, ["generate", "--out", str(tmp_path / "r"), "--city", "jining", "--preset", "report-2021"]
+    )
     assert result.exit_code != 0 and "taian" in result.output
     with pytest.raises(ValueError):
         build_dataset("report-2021", city="jining")

@@ -84,18 +84,36 @@ def test_names_realistic(demo):
     names = _all_ids(demo)["name"].unique()
     n = names.str.len_chars()
     assert n.min() >= 2 and n.max() <= 4
-    assert int(names.str.starts_with("欧阳").sum() + names.str.starts_with("司马").sum()
-               + names.str.starts_with("诸葛").sum() + names.str.starts_with("上官").sum()) >= 0
+    assert (
+        int(
+            names.str.starts_with("欧阳").sum()
+            + names.str.starts_with("司马").sum()
+            + names.str.starts_with("诸葛").sum()
+            + names.str.starts_with("上官").sum()
+        )
+        >= 0
+    )
 
 
 def test_seeds(demo):
     s = demo.seeds
     assert list(s["regions"].columns) == ["region_code", "name", "level", "parent_code", "urban_rural"]
-    assert list(s["region_population"].columns) == ["region_code", "year", "population_total",
-                                                    "population_urban", "population_rural"]
-    assert list(s["assistance_standards"].columns) == ["county_code", "effective_from", "dibao_urban",
-                                                       "dibao_rural", "tekun_basic", "near_dibao_multiplier",
-                                                       "relapse_income_line"]
+    assert list(s["region_population"].columns) == [
+        "region_code",
+        "year",
+        "population_total",
+        "population_urban",
+        "population_rural",
+    ]
+    assert list(s["assistance_standards"].columns) == [
+        "county_code",
+        "effective_from",
+        "dibao_urban",
+        "dibao_rural",
+        "tekun_basic",
+        "near_dibao_multiplier",
+        "relapse_income_line",
+    ]
     assert list(s["warning_rules"].columns) == ["rule_id", "enabled", "severity", "params"]
     assert sorted(s["warning_rules"]["rule_id"]) == sorted(SEVERITY)
     r = s["regions"]
@@ -104,8 +122,9 @@ def test_seeds(demo):
     v = r.filter(pl.col("level") == "village")
     assert v["urban_rural"].is_in(["urban", "rural"]).all()
     # the planted name collision: 李庄村 and 李庄社区 in one township
-    both = v.filter(pl.col("name").is_in([COLLIDING_BASE + "村", COLLIDING_BASE + "社区"])).group_by(
-        "parent_code").len()
+    both = (
+        v.filter(pl.col("name").is_in([COLLIDING_BASE + "村", COLLIDING_BASE + "社区"])).group_by("parent_code").len()
+    )
     assert both.filter(pl.col("len") == 2).height >= 1
     # village names unique within a township, apart from the colliding pair once stripped
     assert v.group_by("parent_code", "name").len()["len"].max() == 1
@@ -133,14 +152,18 @@ def test_household_consistency(demo):
     m = demo.records["monitoring"].join(vil, on="region_code")
     assert m.height == demo.records["monitoring"].height
     assert (m["urban_rural"] == "rural").all()
-    assert demo.records["monitoring"].filter(pl.col("risk_eliminated") != pl.col("eliminated_date").is_not_null()).height == 0
+    assert (
+        demo.records["monitoring"].filter(pl.col("risk_eliminated") != pl.col("eliminated_date").is_not_null()).height
+        == 0
+    )
 
 
 def test_months_evolve(demo):
     d = demo.records["dibao"]
     per = d.group_by("period").agg(
         pl.col("household_id").filter(pl.col("status") == "active").n_unique().alias("active"),
-        (pl.col("status") == "stopped").sum().alias("stopped"))
+        (pl.col("status") == "stopped").sum().alias("stopped"),
+    )
     assert per["stopped"].sum() > 0
     first, last = demo.periods[0], demo.periods[-1]
     a = set(d.filter(pl.col("period") == first)["household_id"])
@@ -158,9 +181,10 @@ def test_every_rule_has_planted_rows_and_findings(demo):
         assert demo.records[t]["_planted"].sum() > 0, t
     from pipelines.generate.reference import evaluate
 
-    loaded = {t: df.with_columns(source_file=pl.lit(f"raw/{t}.csv"),
-                                 source_row=pl.int_range(2, pl.len() + 2).cast(pl.Int32))
-              for t, df in demo.records.items()}
+    loaded = {
+        t: df.with_columns(source_file=pl.lit(f"raw/{t}.csv"), source_row=pl.int_range(2, pl.len() + 2).cast(pl.Int32))
+        for t, df in demo.records.items()
+    }
     findings, _ = evaluate(loaded, demo.seeds, demo.periods)
     planted = pl.concat([df.filter(pl.col("_planted")).select("person_id") for df in demo.records.values()])
     fp = findings.filter(pl.col("subject_person_id").is_in(planted["person_id"].implode()))
@@ -168,8 +192,7 @@ def test_every_rule_has_planted_rows_and_findings(demo):
     assert rules == set(SEVERITY)
     # planted findings persist over several months somewhere, and some stop and restart
     assert fp["consecutive_periods"].max() >= 6
-    restarts = fp.sort("period").group_by("warning_id").agg(
-        (pl.col("consecutive_periods") == 1).sum().alias("starts"))
+    restarts = fp.sort("period").group_by("warning_id").agg((pl.col("consecutive_periods") == 1).sum().alias("starts"))
     assert restarts.filter(pl.col("starts") >= 2).height >= 3
 
 
@@ -184,8 +207,9 @@ def test_report_2021_counts(report):
     assert (d["dibao_category"] == "rural").all()
     vil = report.seeds["regions"].filter(pl.col("level") == "village")
     assert (vil["urban_rural"] == "rural").all()
-    pop = report.seeds["region_population"].filter(pl.col("region_code").str.ends_with("000000"),
-                                                   pl.col("year") == 2021)
+    pop = report.seeds["region_population"].filter(
+        pl.col("region_code").str.ends_with("000000"), pl.col("year") == 2021
+    )
     assert round(100 * cfg.dibao_persons / pop["population_rural"].sum(), 1) == 4.2
     t = r["tekun"].filter(pl.col("status") == "active")
     assert t["person_id"].n_unique() == cfg.tekun_persons

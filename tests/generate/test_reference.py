@@ -50,49 +50,93 @@ _row_numbers = itertools.count(2)
 
 SCHEMAS = {
     "dibao": {
-        "region_code": pl.String, "household_id": pl.String, "name": pl.String,
-        "person_id": pl.String, "relation": pl.String, "is_covered": pl.Boolean,
-        "dibao_category": pl.String, "household_size": pl.Int32,
-        "monthly_income_per_capita": pl.Decimal(14, 2), "monthly_benefit": pl.Decimal(14, 2),
-        "approval_date": pl.Date, "status": pl.String,
+        "region_code": pl.String,
+        "household_id": pl.String,
+        "name": pl.String,
+        "person_id": pl.String,
+        "relation": pl.String,
+        "is_covered": pl.Boolean,
+        "dibao_category": pl.String,
+        "household_size": pl.Int32,
+        "monthly_income_per_capita": pl.Decimal(14, 2),
+        "monthly_benefit": pl.Decimal(14, 2),
+        "approval_date": pl.Date,
+        "status": pl.String,
     },
     "tekun": {
-        "region_code": pl.String, "name": pl.String, "person_id": pl.String,
-        "care_mode": pl.String, "self_care": pl.String, "monthly_basic_living": pl.Decimal(14, 2),
-        "monthly_care_fee": pl.Decimal(14, 2), "has_care_agreement": pl.Boolean,
-        "recognition_date": pl.Date, "status": pl.String,
+        "region_code": pl.String,
+        "name": pl.String,
+        "person_id": pl.String,
+        "care_mode": pl.String,
+        "self_care": pl.String,
+        "monthly_basic_living": pl.Decimal(14, 2),
+        "monthly_care_fee": pl.Decimal(14, 2),
+        "has_care_agreement": pl.Boolean,
+        "recognition_date": pl.Date,
+        "status": pl.String,
     },
     "temporary_assistance": {
-        "region_code": pl.String, "name": pl.String, "person_id": pl.String,
-        "assistance_type": pl.String, "amount": pl.Decimal(14, 2), "payment_date": pl.Date,
-        "reason": pl.String, "payment_reference": pl.String,
+        "region_code": pl.String,
+        "name": pl.String,
+        "person_id": pl.String,
+        "assistance_type": pl.String,
+        "amount": pl.Decimal(14, 2),
+        "payment_date": pl.Date,
+        "reason": pl.String,
+        "payment_reference": pl.String,
     },
     "near_dibao": {
-        "region_code": pl.String, "household_id": pl.String, "name": pl.String,
-        "person_id": pl.String, "relation": pl.String, "family_type": pl.String,
-        "monthly_income_per_capita": pl.Decimal(14, 2), "recognition_date": pl.Date,
+        "region_code": pl.String,
+        "household_id": pl.String,
+        "name": pl.String,
+        "person_id": pl.String,
+        "relation": pl.String,
+        "family_type": pl.String,
+        "monthly_income_per_capita": pl.Decimal(14, 2),
+        "recognition_date": pl.Date,
     },
     "monitoring": {
-        "county_name": pl.String, "township_name": pl.String, "village_name": pl.String,
-        "household_id": pl.String, "name": pl.String, "person_id": pl.String,
-        "relation": pl.String, "monitoring_type": pl.String, "risk_cause": pl.String,
-        "identified_date": pl.Date, "risk_eliminated": pl.Boolean, "eliminated_date": pl.Date,
-        "annual_income_per_capita": pl.Decimal(14, 2), "region_code": pl.String,
+        "county_name": pl.String,
+        "township_name": pl.String,
+        "village_name": pl.String,
+        "household_id": pl.String,
+        "name": pl.String,
+        "person_id": pl.String,
+        "relation": pl.String,
+        "monitoring_type": pl.String,
+        "risk_cause": pl.String,
+        "identified_date": pl.Date,
+        "risk_eliminated": pl.Boolean,
+        "eliminated_date": pl.Date,
+        "annual_income_per_capita": pl.Decimal(14, 2),
+        "region_code": pl.String,
     },
     "disability_cards": {
-        "region_code": pl.String, "name": pl.String, "disability_card_no": pl.String,
-        "disability_type": pl.String, "disability_grade": pl.Int16, "issue_date": pl.Date,
-        "card_status": pl.String, "person_id": pl.String,
+        "region_code": pl.String,
+        "name": pl.String,
+        "disability_card_no": pl.String,
+        "disability_type": pl.String,
+        "disability_grade": pl.Int16,
+        "issue_date": pl.Date,
+        "card_status": pl.String,
+        "person_id": pl.String,
     },
     "disability_subsidies": {
-        "region_code": pl.String, "name": pl.String, "person_id": pl.String,
-        "subsidy_type": pl.String, "payment_month": pl.String, "amount": pl.Decimal(14, 2),
+        "region_code": pl.String,
+        "name": pl.String,
+        "person_id": pl.String,
+        "subsidy_type": pl.String,
+        "payment_month": pl.String,
+        "amount": pl.Decimal(14, 2),
         "payment_reference": pl.String,
     },
 }
 LINEAGE = {"period": pl.String, "source_file": pl.String, "source_row": pl.Int32}
-SOURCE = {"monitoring": "rural_revitalisation", "disability_cards": "disability_federation",
-          "disability_subsidies": "disability_federation"}
+SOURCE = {
+    "monitoring": "rural_revitalisation",
+    "disability_cards": "disability_federation",
+    "disability_subsidies": "disability_federation",
+}
 
 
 def _row(table, period, **values):
@@ -109,55 +153,144 @@ def D(x) -> Decimal:
     return Decimal(x)
 
 
-def dibao(period, household, who, relation="head", covered=True, category="rural", size=1,
-          benefit="500.00", status="active", region=V1_RURAL):
-    return _row("dibao", period, region_code=region, household_id=household, person_id=ID[who],
-                relation=relation, is_covered=covered, dibao_category=category,
-                household_size=size, monthly_income_per_capita=D("100.00"),
-                monthly_benefit=D(benefit), approval_date=dt.date(2020, 1, 1), status=status)
+def dibao(
+    period,
+    household,
+    who,
+    relation="head",
+    covered=True,
+    category="rural",
+    size=1,
+    benefit="500.00",
+    status="active",
+    region=V1_RURAL,
+):
+    return _row(
+        "dibao",
+        period,
+        region_code=region,
+        household_id=household,
+        person_id=ID[who],
+        relation=relation,
+        is_covered=covered,
+        dibao_category=category,
+        household_size=size,
+        monthly_income_per_capita=D("100.00"),
+        monthly_benefit=D(benefit),
+        approval_date=dt.date(2020, 1, 1),
+        status=status,
+    )
 
 
-def tekun(period, who, care_mode="centralized", self_care="full", agreement=True,
-          status="active", region=V1_RURAL, basic="854.00", care="100.00"):
-    return _row("tekun", period, region_code=region, person_id=ID[who], care_mode=care_mode,
-                self_care=self_care, monthly_basic_living=D(basic), monthly_care_fee=D(care),
-                has_care_agreement=agreement, recognition_date=dt.date(2020, 1, 1), status=status)
+def tekun(
+    period,
+    who,
+    care_mode="centralized",
+    self_care="full",
+    agreement=True,
+    status="active",
+    region=V1_RURAL,
+    basic="854.00",
+    care="100.00",
+):
+    return _row(
+        "tekun",
+        period,
+        region_code=region,
+        person_id=ID[who],
+        care_mode=care_mode,
+        self_care=self_care,
+        monthly_basic_living=D(basic),
+        monthly_care_fee=D(care),
+        has_care_agreement=agreement,
+        recognition_date=dt.date(2020, 1, 1),
+        status=status,
+    )
 
 
 def assistance(period, who, paid_on, amount="1000.00", region=V1_RURAL):
-    return _row("temporary_assistance", period, region_code=region, person_id=ID[who],
-                assistance_type="emergency", amount=D(amount), payment_date=paid_on, reason=None,
-                payment_reference=f"TA{next(_row_numbers)}")
+    return _row(
+        "temporary_assistance",
+        period,
+        region_code=region,
+        person_id=ID[who],
+        assistance_type="emergency",
+        amount=D(amount),
+        payment_date=paid_on,
+        reason=None,
+        payment_reference=f"TA{next(_row_numbers)}",
+    )
 
 
 def near(period, household, who, relation="head", income="500.00", region=V1_RURAL):
-    return _row("near_dibao", period, region_code=region, household_id=household,
-                person_id=ID[who], relation=relation, family_type="near_dibao",
-                monthly_income_per_capita=D(income), recognition_date=dt.date(2020, 1, 1))
+    return _row(
+        "near_dibao",
+        period,
+        region_code=region,
+        household_id=household,
+        person_id=ID[who],
+        relation=relation,
+        family_type="near_dibao",
+        monthly_income_per_capita=D(income),
+        recognition_date=dt.date(2020, 1, 1),
+    )
 
 
-def monitored(period, household, who, relation="head", kind="unstable_lifted", eliminated=False,
-              income="20000.00", identified=dt.date(2020, 1, 1), region=V1_RURAL):
-    return _row("monitoring", period, county_name="县", township_name="乡", village_name="村",
-                household_id=household, person_id=ID[who], relation=relation,
-                monitoring_type=kind, risk_cause="illness", identified_date=identified,
-                risk_eliminated=eliminated,
-                eliminated_date=dt.date(2020, 6, 1) if eliminated else None,
-                annual_income_per_capita=D(income), region_code=region)
+def monitored(
+    period,
+    household,
+    who,
+    relation="head",
+    kind="unstable_lifted",
+    eliminated=False,
+    income="20000.00",
+    identified=dt.date(2020, 1, 1),
+    region=V1_RURAL,
+):
+    return _row(
+        "monitoring",
+        period,
+        county_name="县",
+        township_name="乡",
+        village_name="村",
+        household_id=household,
+        person_id=ID[who],
+        relation=relation,
+        monitoring_type=kind,
+        risk_cause="illness",
+        identified_date=identified,
+        risk_eliminated=eliminated,
+        eliminated_date=dt.date(2020, 6, 1) if eliminated else None,
+        annual_income_per_capita=D(income),
+        region_code=region,
+    )
 
 
 def card(period, who, grade=1, status="valid", region=V1_RURAL):
-    return _row("disability_cards", period, region_code=region,
-                disability_card_no=ID[who] + f"4{grade}", disability_type="physical",
-                disability_grade=grade, issue_date=dt.date(2020, 1, 1), card_status=status,
-                person_id=ID[who])
+    return _row(
+        "disability_cards",
+        period,
+        region_code=region,
+        disability_card_no=ID[who] + f"4{grade}",
+        disability_type="physical",
+        disability_grade=grade,
+        issue_date=dt.date(2020, 1, 1),
+        card_status=status,
+        person_id=ID[who],
+    )
 
 
-def subsidy(period, who, kind="nursing_subsidy", amount="100.00", reference=None,
-            region=V1_RURAL):
-    return _row("disability_subsidies", period, region_code=region, person_id=ID[who],
-                subsidy_type=kind, payment_month=period, amount=D(amount),
-                payment_reference=reference or f"DS{next(_row_numbers)}")
+def subsidy(period, who, kind="nursing_subsidy", amount="100.00", reference=None, region=V1_RURAL):
+    return _row(
+        "disability_subsidies",
+        period,
+        region_code=region,
+        person_id=ID[who],
+        subsidy_type=kind,
+        payment_month=period,
+        amount=D(amount),
+        payment_reference=reference or f"DS{next(_row_numbers)}",
+    )
 
 
 def loaded(*rows) -> dict[str, pl.DataFrame]:
@@ -168,8 +301,7 @@ def loaded(*rows) -> dict[str, pl.DataFrame]:
     return out
 
 
-DEFAULT_PARAMS = {"W04": {"within_days": 30}, "W05": {"self_care_levels": ["全失能"]},
-                  "W07": {"drop_ratio": 0.30}}
+DEFAULT_PARAMS = {"W04": {"within_days": 30}, "W05": {"self_care_levels": ["全失能"]}, "W07": {"drop_ratio": 0.30}}
 
 
 def seeds(disabled=(), populations=None) -> dict[str, pl.DataFrame]:
@@ -178,19 +310,21 @@ def seeds(disabled=(), populations=None) -> dict[str, pl.DataFrame]:
         {
             "region_code": [CITY, C1, C2, T1, T2, V1_RURAL, V1_URBAN, V2_RURAL],
             "name": ["市", "县一", "县二", "乡一", "乡二", "村一", "社区一", "村二"],
-            "level": ["city", "county", "county", "township", "township", "village", "village",
-                      "village"],
+            "level": ["city", "county", "county", "township", "township", "village", "village", "village"],
             "parent_code": ["370000000000", CITY, CITY, C1, C2, T1, T1, T2],
             "urban_rural": ["", "", "", "", "", "rural", "urban", "rural"],
         }
     )
     if populations is None:
-        populations = [(C1, "2025", "1000", "400", "600"), (C2, "2026", "500", "0", "500"),
-                       (T1, "2026", "1000", "400", "600"), (T2, "2026", "500", "0", "500")]
+        populations = [
+            (C1, "2025", "1000", "400", "600"),
+            (C2, "2026", "500", "0", "500"),
+            (T1, "2026", "1000", "400", "600"),
+            (T2, "2026", "500", "0", "500"),
+        ]
     population = pl.DataFrame(
         populations,
-        schema=["region_code", "year", "population_total", "population_urban",
-                "population_rural"],
+        schema=["region_code", "year", "population_total", "population_urban", "population_rural"],
         orient="row",
     )
     standards = pl.DataFrame(
@@ -213,8 +347,12 @@ def seeds(disabled=(), populations=None) -> dict[str, pl.DataFrame]:
             "params": [json.dumps(DEFAULT_PARAMS.get(r, {}), ensure_ascii=False) for r in rules],
         }
     )
-    return {"regions": regions, "region_population": population,
-            "assistance_standards": standards, "warning_rules": warning_rules}
+    return {
+        "regions": regions,
+        "region_population": population,
+        "assistance_standards": standards,
+        "warning_rules": warning_rules,
+    }
 
 
 def run(*rows, periods=(P1,), **seed_options):
@@ -237,8 +375,7 @@ def assert_labels(actual: set, expected: set) -> None:
 
 
 def only(findings: pl.DataFrame, rule: str, period: str = P1) -> dict:
-    rows = [f for f in findings.iter_rows(named=True)
-            if f["rule_id"] == rule and f["period"] == period]
+    rows = [f for f in findings.iter_rows(named=True) if f["rule_id"] == rule and f["period"] == period]
     assert len(rows) == 1, f"expected one {rule} finding, got {len(rows)}"
     return rows[0]
 
@@ -257,9 +394,20 @@ def test_warning_id_and_columns():
     assert (f["first_period"], f["consecutive_periods"]) == (P1, 1)
     assert f["source_rows"].startswith("raw/disability_federation/2026-01/disability_cards.csv:")
     assert list(findings.columns) == [
-        "period", "rule_id", "warning_id", "kind", "severity", "subject_person_id", "household_id",
-        "region_code", "value", "threshold", "persons_involved", "first_period",
-        "consecutive_periods", "source_rows",
+        "period",
+        "rule_id",
+        "warning_id",
+        "kind",
+        "severity",
+        "subject_person_id",
+        "household_id",
+        "region_code",
+        "value",
+        "threshold",
+        "persons_involved",
+        "first_period",
+        "consecutive_periods",
+        "source_rows",
     ]
 
 
@@ -288,8 +436,7 @@ def test_w01_strictly_below_the_rural_standard_and_not_covered():
     )
     assert_labels(fired(findings, "W01"), {("W01", "bob")})
     f = only(findings, "W01")
-    assert (f["value"], f["threshold"], f["persons_involved"], f["household_id"]) == (
-        "657.00", "657.00", 2, "H2")
+    assert (f["value"], f["threshold"], f["persons_involved"], f["household_id"]) == ("657.00", "657.00", 2, "H2")
     assert len(f["source_rows"].split(";")) == 2
 
 
@@ -304,9 +451,13 @@ def test_w01_uses_the_standard_in_force():
 
 def test_w02_grade_one_or_two_without_nursing_subsidy():
     findings, _ = run(
-        card(P1, "ann", grade=1), card(P1, "bob", grade=2), card(P1, "cai", grade=3),
-        card(P1, "dan", grade=1, status="cancelled"), card(P1, "eve", grade=2),
-        subsidy(P1, "eve", "nursing_subsidy"), card(P1, "fan", grade=1),
+        card(P1, "ann", grade=1),
+        card(P1, "bob", grade=2),
+        card(P1, "cai", grade=3),
+        card(P1, "dan", grade=1, status="cancelled"),
+        card(P1, "eve", grade=2),
+        subsidy(P1, "eve", "nursing_subsidy"),
+        card(P1, "fan", grade=1),
         subsidy(P1, "fan", "living_subsidy"),
     )
     assert_labels(fired(findings, "W02"), {("W02", "ann"), ("W02", "bob"), ("W02", "fan")})
@@ -314,11 +465,18 @@ def test_w02_grade_one_or_two_without_nursing_subsidy():
 
 def test_w03_disabled_dibao_member_without_living_subsidy():
     findings, _ = run(
-        card(P1, "ann", grade=4), dibao(P1, "D1", "ann", covered=False),  # member, not covered
-        card(P1, "bob", grade=4), dibao(P1, "D2", "bob"), subsidy(P1, "bob", "living_subsidy"),
-        card(P1, "cai", grade=4), dibao(P1, "D3", "cai"), tekun(P1, "cai"),
-        card(P1, "dan", grade=4), dibao(P1, "D4", "dan", status="stopped"),
-        card(P1, "eve", grade=4, status="cancelled"), dibao(P1, "D5", "eve"),
+        card(P1, "ann", grade=4),
+        dibao(P1, "D1", "ann", covered=False),  # member, not covered
+        card(P1, "bob", grade=4),
+        dibao(P1, "D2", "bob"),
+        subsidy(P1, "bob", "living_subsidy"),
+        card(P1, "cai", grade=4),
+        dibao(P1, "D3", "cai"),
+        tekun(P1, "cai"),
+        card(P1, "dan", grade=4),
+        dibao(P1, "D4", "dan", status="stopped"),
+        card(P1, "eve", grade=4, status="cancelled"),
+        dibao(P1, "D5", "eve"),
     )
     assert_labels(fired(findings, "W03"), {("W03", "ann")})
     assert only(findings, "W03")["value"] == "4"
@@ -344,15 +502,19 @@ def test_w04_within_days_includes_the_30th_day():
 def test_w04_assistance_on_or_after_identification_to_any_member():
     d = dt.date(2026, 2, 10)
     findings, _ = run(
-        _sudden("H1", "ann", d, P2), assistance(P2, "ann", d - dt.timedelta(days=1)),
-        _sudden("H2", "bob", d, P2), assistance(P2, "bob", d),
+        _sudden("H1", "ann", d, P2),
+        assistance(P2, "ann", d - dt.timedelta(days=1)),
+        _sudden("H2", "bob", d, P2),
+        assistance(P2, "bob", d),
         _sudden("H3", "cai", d, P2),
         monitored(P2, "H3", "dan", relation="spouse", kind="sudden_hardship", identified=d),
         assistance(P2, "dan", dt.date(2026, 2, 28)),
         # identified in January, paid in January (P−1) after d: counts
-        _sudden("H4", "eve", dt.date(2026, 1, 30), P2), assistance(P1, "eve", dt.date(2026, 1, 31)),
+        _sudden("H4", "eve", dt.date(2026, 1, 30), P2),
+        assistance(P1, "eve", dt.date(2026, 1, 31)),
         # paid in January before d: does not count
-        _sudden("H5", "fan", dt.date(2026, 1, 30), P2), assistance(P1, "fan", dt.date(2026, 1, 29)),
+        _sudden("H5", "fan", dt.date(2026, 1, 30), P2),
+        assistance(P1, "fan", dt.date(2026, 1, 29)),
         periods=(P2,),
     )
     assert_labels(fired(findings, "W04"), {("W04", "ann"), ("W04", "fan")})
@@ -363,8 +525,11 @@ def test_w04_params_from_the_seed():
     rows = [_sudden("H1", "ann", end - dt.timedelta(days=10))]
     data, seed = loaded(*rows), seeds()
     seed["warning_rules"] = seed["warning_rules"].with_columns(
-        pl.when(pl.col("rule_id") == "W04").then(pl.lit('{"within_days": 7}'))
-        .otherwise(pl.col("params")).alias("params"))
+        pl.when(pl.col("rule_id") == "W04")
+        .then(pl.lit('{"within_days": 7}'))
+        .otherwise(pl.col("params"))
+        .alias("params")
+    )
     findings, _ = evaluate(data, seed, [P1])
     assert_labels(fired(findings, "W04"), set())
 
@@ -375,8 +540,7 @@ def test_w05_disabled_dispersed_tekun_without_agreement():
         tekun(P1, "bob", care_mode="dispersed", self_care="partial", agreement=False),
         tekun(P1, "cai", care_mode="centralized", self_care="none", agreement=False),
         tekun(P1, "dan", care_mode="dispersed", self_care="none", agreement=True),
-        tekun(P1, "eve", care_mode="dispersed", self_care="none", agreement=False,
-              status="terminated"),
+        tekun(P1, "eve", care_mode="dispersed", self_care="none", agreement=False, status="terminated"),
     )
     assert_labels(fired(findings, "W05"), {("W05", "ann")})
     assert only(findings, "W05")["value"] == "全失能"
@@ -398,9 +562,12 @@ def test_w06_relapse_after_the_latest_earlier_record():
 
 def test_w07_income_drop_at_the_boundary_fires():
     findings, _ = run(
-        monitored(P1, "H1", "ann", income="10000.00"), monitored(P2, "H1", "ann", income="7000.00"),
-        monitored(P1, "H2", "bob", income="10000.00"), monitored(P2, "H2", "bob", income="7000.01"),
-        monitored(P1, "H3", "cai", income="0.00"), monitored(P2, "H3", "cai", income="0.00"),
+        monitored(P1, "H1", "ann", income="10000.00"),
+        monitored(P2, "H1", "ann", income="7000.00"),
+        monitored(P1, "H2", "bob", income="10000.00"),
+        monitored(P2, "H2", "bob", income="7000.01"),
+        monitored(P1, "H3", "cai", income="0.00"),
+        monitored(P2, "H3", "cai", income="0.00"),
         monitored(P2, "H4", "dan", income="0.00"),
         periods=(P1, P2),
     )
@@ -411,7 +578,8 @@ def test_w07_income_drop_at_the_boundary_fires():
 
 def test_w07_needs_the_calendar_month_before():
     findings, _ = run(
-        monitored(P1, "H1", "ann", income="10000.00"), monitored(P3, "H1", "ann", income="100.00"),
+        monitored(P1, "H1", "ann", income="10000.00"),
+        monitored(P3, "H1", "ann", income="100.00"),
         periods=(P1, P3),
     )
     assert_labels(fired(findings, "W07"), set())
@@ -435,9 +603,12 @@ def test_w08_urban_or_rural_standard_by_the_village():
 # ---------------------------------------------------------------------------------------------------
 def test_v01_dibao_active_and_tekun_active():
     findings, _ = run(
-        dibao(P1, "D1", "ann"), tekun(P1, "ann"),
-        dibao(P1, "D2", "bob", covered=False), tekun(P1, "bob"),
-        dibao(P1, "D3", "cai"), tekun(P1, "cai", status="terminated"),
+        dibao(P1, "D1", "ann"),
+        tekun(P1, "ann"),
+        dibao(P1, "D2", "bob", covered=False),
+        tekun(P1, "bob"),
+        dibao(P1, "D3", "cai"),
+        tekun(P1, "cai", status="terminated"),
     )
     assert_labels(fired(findings, "V01"), {("V01", "ann")})
     f = only(findings, "V01")
@@ -446,8 +617,10 @@ def test_v01_dibao_active_and_tekun_active():
 
 def test_v02_dibao_in_two_counties():
     findings, _ = run(
-        dibao(P1, "D1", "ann", region=V1_RURAL), dibao(P1, "D2", "ann", region=V2_RURAL),
-        dibao(P1, "D3", "bob", region=V1_RURAL), dibao(P1, "D4", "bob", region=V1_URBAN),
+        dibao(P1, "D1", "ann", region=V1_RURAL),
+        dibao(P1, "D2", "ann", region=V2_RURAL),
+        dibao(P1, "D3", "bob", region=V1_RURAL),
+        dibao(P1, "D4", "bob", region=V1_URBAN),
         dibao(P1, "D5", "cai", region=V1_RURAL),
         dibao(P1, "D6", "cai", region=V2_RURAL, status="stopped"),
     )
@@ -462,7 +635,8 @@ def test_v03_same_subsidy_twice_with_different_references():
         subsidy(P1, "ann", "living_subsidy", reference="R2"),
         subsidy(P1, "bob", "living_subsidy", reference="R3"),
         subsidy(P1, "bob", "living_subsidy", amount="200.00", reference="R3"),  # same reference
-        subsidy(P1, "cai", "living_subsidy"), subsidy(P1, "cai", "nursing_subsidy"),
+        subsidy(P1, "cai", "living_subsidy"),
+        subsidy(P1, "cai", "nursing_subsidy"),
     )
     assert_labels(fired(findings, "V03"), {("V03", "ann")})
     assert (only(findings, "V03")["value"], only(findings, "V03")["threshold"]) == ("2", "1")
@@ -515,8 +689,7 @@ def test_disabled_rule_produces_nothing():
 def test_persistence_and_a_missing_month_resets_the_run():
     rows = [card(p, "ann", grade=1) for p in (P1, P2, P3, P4)]
     findings, _ = run(*rows, periods=(P1, P2, P4))  # March is not complete
-    runs = {f["period"]: (f["first_period"], f["consecutive_periods"])
-            for f in findings.iter_rows(named=True)}
+    runs = {f["period"]: (f["first_period"], f["consecutive_periods"]) for f in findings.iter_rows(named=True)}
     assert runs == {P1: (P1, 1), P2: (P1, 2), P4: (P4, 1)}
     assert len(set(findings["warning_id"])) == 1
 
@@ -541,8 +714,7 @@ def test_only_complete_periods_are_evaluated():
 # ---------------------------------------------------------------------------------------------------
 def kpi(kpis: pl.DataFrame, indicator: str, region: str, period: str = P1):
     values = kpis.filter(
-        (pl.col("indicator_id") == indicator) & (pl.col("region_code") == region)
-        & (pl.col("period") == period)
+        (pl.col("indicator_id") == indicator) & (pl.col("region_code") == region) & (pl.col("period") == period)
     )["value"].to_list()
     assert len(values) == 1, f"{indicator}: {len(values)} rows"
     return values[0]
@@ -550,10 +722,10 @@ def kpi(kpis: pl.DataFrame, indicator: str, region: str, period: str = P1):
 
 def test_kpi_person_in_two_counties_counts_in_each_and_once_in_the_city():
     _, kpis = run(
-        dibao(P1, "D1", "ann", region=V1_RURAL), dibao(P1, "D2", "ann", region=V2_RURAL),
+        dibao(P1, "D1", "ann", region=V1_RURAL),
+        dibao(P1, "D2", "ann", region=V2_RURAL),
         dibao(P1, "D3", "bob", region=V1_URBAN, category="urban"),
-        dibao(P1, "D3", "cai", relation="child", region=V1_URBAN, category="urban",
-              covered=False),
+        dibao(P1, "D3", "cai", relation="child", region=V1_URBAN, category="urban", covered=False),
     )
     assert kpi(kpis, "K01_persons", C1) == 2
     assert kpi(kpis, "K01_persons", C2) == 1
@@ -581,18 +753,24 @@ def test_kpi_tekun_monitoring_subsidies_and_warnings():
         tekun(P1, "ann", care_mode="centralized", self_care="none"),
         tekun(P1, "bob", care_mode="dispersed", self_care="partial", agreement=True),
         tekun(P1, "cai", care_mode="dispersed", self_care="full"),
-        monitored(P1, "H1", "ann", eliminated=True), monitored(P1, "H1", "dan", "spouse",
-                                                               eliminated=True),
-        dibao(P1, "D1", "dan"), monitored(P1, "H2", "eve", eliminated=True),
-        card(P1, "fan", grade=1), card(P1, "gus", grade=2), card(P1, "hao", grade=3),
+        monitored(P1, "H1", "ann", eliminated=True),
+        monitored(P1, "H1", "dan", "spouse", eliminated=True),
+        dibao(P1, "D1", "dan"),
+        monitored(P1, "H2", "eve", eliminated=True),
+        card(P1, "fan", grade=1),
+        card(P1, "gus", grade=2),
+        card(P1, "hao", grade=3),
         subsidy(P1, "fan", "nursing_subsidy", amount="100.00"),
         subsidy(P1, "hao", "living_subsidy", amount="80.50"),
     )
     assert kpi(kpis, "K03_persons", CITY) == 3
     assert kpi(kpis, "K03_centralized_rate", CITY) == pytest.approx(1 / 3)
     assert kpi(kpis, "K04_rate", C1) == pytest.approx(1 / 2)
-    assert (kpi(kpis, "K05_persons", CITY), kpi(kpis, "K05_in_dibao", CITY),
-            kpi(kpis, "K05_in_tekun", CITY)) == (3, 1, 1)
+    assert (kpi(kpis, "K05_persons", CITY), kpi(kpis, "K05_in_dibao", CITY), kpi(kpis, "K05_in_tekun", CITY)) == (
+        3,
+        1,
+        1,
+    )
     assert kpi(kpis, "K05_rate", CITY) == pytest.approx(2 / 3)
     assert kpi(kpis, "K06_nursing_coverage", CITY) == pytest.approx(1 / 2)
     assert kpi(kpis, "K06_living_amount", C1) == pytest.approx(80.5)
@@ -608,35 +786,60 @@ def test_kpi_standards_per_county_not_for_the_city():
     _, kpis = run(card(P3, "ann"), periods=(P3,))
     assert kpi(kpis, "K09_dibao_rural", C1, P3) == 700
     assert kpi(kpis, "K09_dibao_urban", T2, P3) == 800
-    assert kpis.filter((pl.col("region_code") == CITY)
-                       & pl.col("indicator_id").str.starts_with("K09")).height == 0
-    expected = {"K01_persons", "K01_households", "K02_rate", "K02_rural_rate", "K02_urban_rate",
-                "K03_persons", "K03_centralized_rate", "K04_rate", "K05_persons", "K05_in_dibao",
-                "K05_in_tekun", "K05_rate", "K06_living_persons", "K06_nursing_persons",
-                "K06_living_amount", "K06_nursing_amount", "K06_nursing_coverage", "K07_amount",
-                "K08_open", "K08_new", "K09_dibao_urban", "K09_dibao_rural", "K09_tekun_basic"}
+    assert kpis.filter((pl.col("region_code") == CITY) & pl.col("indicator_id").str.starts_with("K09")).height == 0
+    expected = {
+        "K01_persons",
+        "K01_households",
+        "K02_rate",
+        "K02_rural_rate",
+        "K02_urban_rate",
+        "K03_persons",
+        "K03_centralized_rate",
+        "K04_rate",
+        "K05_persons",
+        "K05_in_dibao",
+        "K05_in_tekun",
+        "K05_rate",
+        "K06_living_persons",
+        "K06_nursing_persons",
+        "K06_living_amount",
+        "K06_nursing_amount",
+        "K06_nursing_coverage",
+        "K07_amount",
+        "K08_open",
+        "K08_new",
+        "K09_dibao_urban",
+        "K09_dibao_rural",
+        "K09_tekun_basic",
+    }
     assert set(kpis.filter(pl.col("level") == "county")["indicator_id"]) == expected
     assert set(kpis["level"]) == {"city", "county", "township"}
 
 
 def test_typed_seeds_are_read_like_strings():
-    rows = [monitored(P1, "H1", "ann", income="6000.00"), card(P1, "bob", grade=2),
-            dibao(P1, "D1", "cai", region=V2_RURAL)]
+    rows = [
+        monitored(P1, "H1", "ann", income="6000.00"),
+        card(P1, "bob", grade=2),
+        dibao(P1, "D1", "cai", region=V2_RURAL),
+    ]
     as_strings = run(*rows)
     typed = seeds()
     typed["warning_rules"] = typed["warning_rules"].with_columns(pl.col("enabled") == "true")
     typed["region_population"] = typed["region_population"].with_columns(
-        pl.col("year", "population_total", "population_urban", "population_rural").cast(pl.Int64))
+        pl.col("year", "population_total", "population_urban", "population_rural").cast(pl.Int64)
+    )
     typed["assistance_standards"] = typed["assistance_standards"].with_columns(
         pl.col("effective_from").str.to_date(),
-        pl.col("dibao_urban", "dibao_rural", "tekun_basic").cast(pl.Decimal(14, 2)))
+        pl.col("dibao_urban", "dibao_rural", "tekun_basic").cast(pl.Decimal(14, 2)),
+    )
     as_typed = evaluate(loaded(*rows), typed, [P1])
     assert as_typed[0].equals(as_strings[0]) and as_typed[1].equals(as_strings[1])
 
 
 def test_lookbacks_use_loaded_rows_of_an_incomplete_previous_month():
     findings, _ = run(
-        monitored(P1, "H1", "ann", income="10000.00"), monitored(P2, "H1", "ann", income="5000.00"),
+        monitored(P1, "H1", "ann", income="10000.00"),
+        monitored(P2, "H1", "ann", income="5000.00"),
         periods=(P2,),  # January loaded but not complete
     )
     assert_labels(fired(findings, "W07"), {("W07", "ann")})

@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pipelines.contract.tables import DISABILITY_TYPES, QUARANTINE_REASONS, QUALITY_CODES, TABLES
+from pipelines.contract.tables import DISABILITY_TYPES, QUALITY_CODES, QUARANTINE_REASONS, TABLES
 from pipelines.generate import dirt
 from pipelines.generate.truth import loaded_schema, write_dataset
 
@@ -34,7 +34,10 @@ class FakeDataset:
 
 
 def _regions() -> pl.DataFrame:
-    rows = [("370000000000", "山东省", "province", None, None), ("370900000000", "泰安市", "city", "370000000000", None)]
+    rows = [
+        ("370000000000", "山东省", "province", None, None),
+        ("370900000000", "泰安市", "city", "370000000000", None),
+    ]
     for cc, cname in COUNTIES.items():
         rows.append((f"{cc}000000", cname, "county", "370900000000", None))
         for t, tname in ((1, "山口街道"), (2, "大石镇")):
@@ -63,49 +66,115 @@ def fake_dataset(n_households: int = 18, periods=("2026-02", "2026-03"), seed: i
         size = int(rng.integers(1, 4))
         for m in range(size):
             born = dt.date(1935, 1, 1) + dt.timedelta(days=int(rng.integers(0, 365 * 75)))
-            people.append({"hh": f"HH{h:04d}", "code": code, "relation": "head" if m == 0 else "child",
-                           "person_id": _pid(rng, code[:6], born), "name": "测试" + "甲乙丙丁"[m], "size": size})
+            people.append(
+                {
+                    "hh": f"HH{h:04d}",
+                    "code": code,
+                    "relation": "head" if m == 0 else "child",
+                    "person_id": _pid(rng, code[:6], born),
+                    "name": "测试" + "甲乙丙丁"[m],
+                    "size": size,
+                }
+            )
     recs: dict[str, list] = {t: [] for t in TABLES}
     for p in periods:
         y, mo = int(p[:4]), int(p[5:])
         day = dt.date(y, mo, 10)
         for i, pr in enumerate(people):
             planted = i % 17 == 0
-            base = {"period": p, "_planted": planted, "region_code": pr["code"], "name": pr["name"],
-                    "person_id": pr["person_id"]}
-            recs["dibao"].append({**base, "household_id": pr["hh"], "relation": pr["relation"], "is_covered": True,
-                                  "dibao_category": "rural", "household_size": pr["size"],
-                                  "monthly_income_per_capita": Decimal("312.50"),
-                                  "monthly_benefit": Decimal("1200.00"), "approval_date": dt.date(2024, 5, 3),
-                                  "status": "active"})
-            recs["near_dibao"].append({**base, "household_id": "N" + pr["hh"], "relation": pr["relation"],
-                                       "family_type": "near_dibao", "monthly_income_per_capita": Decimal("900.10"),
-                                       "recognition_date": dt.date(2025, 1, 9)})
+            base = {
+                "period": p,
+                "_planted": planted,
+                "region_code": pr["code"],
+                "name": pr["name"],
+                "person_id": pr["person_id"],
+            }
+            recs["dibao"].append(
+                {
+                    **base,
+                    "household_id": pr["hh"],
+                    "relation": pr["relation"],
+                    "is_covered": True,
+                    "dibao_category": "rural",
+                    "household_size": pr["size"],
+                    "monthly_income_per_capita": Decimal("312.50"),
+                    "monthly_benefit": Decimal("1200.00"),
+                    "approval_date": dt.date(2024, 5, 3),
+                    "status": "active",
+                }
+            )
+            recs["near_dibao"].append(
+                {
+                    **base,
+                    "household_id": "N" + pr["hh"],
+                    "relation": pr["relation"],
+                    "family_type": "near_dibao",
+                    "monthly_income_per_capita": Decimal("900.10"),
+                    "recognition_date": dt.date(2025, 1, 9),
+                }
+            )
             county, town, vil = reg.names_of(pr["code"])
-            recs["monitoring"].append({**base, "county_name": county, "township_name": town, "village_name": vil,
-                                       "household_id": "M" + pr["hh"], "relation": pr["relation"],
-                                       "monitoring_type": "sudden_hardship", "risk_cause": "illness",
-                                       "identified_date": dt.date(2025, 6, 1), "risk_eliminated": False,
-                                       "eliminated_date": None, "annual_income_per_capita": Decimal("7300.00")})
+            recs["monitoring"].append(
+                {
+                    **base,
+                    "county_name": county,
+                    "township_name": town,
+                    "village_name": vil,
+                    "household_id": "M" + pr["hh"],
+                    "relation": pr["relation"],
+                    "monitoring_type": "sudden_hardship",
+                    "risk_cause": "illness",
+                    "identified_date": dt.date(2025, 6, 1),
+                    "risk_eliminated": False,
+                    "eliminated_date": None,
+                    "annual_income_per_capita": Decimal("7300.00"),
+                }
+            )
             if i % 2 == 0:
-                recs["tekun"].append({**base, "care_mode": "dispersed", "self_care": "partial",
-                                      "monthly_basic_living": Decimal("854.00"), "monthly_care_fee": Decimal("0.00"),
-                                      "has_care_agreement": True, "recognition_date": dt.date(2023, 3, 1),
-                                      "status": "active"})
-                recs["temporary_assistance"].append({**base, "assistance_type": "emergency",
-                                                     "amount": Decimal("1500.00"), "payment_date": day,
-                                                     "reason": "因病" if i % 4 else None,
-                                                     "payment_reference": f"TA{p}{i:05d}"})
+                recs["tekun"].append(
+                    {
+                        **base,
+                        "care_mode": "dispersed",
+                        "self_care": "partial",
+                        "monthly_basic_living": Decimal("854.00"),
+                        "monthly_care_fee": Decimal("0.00"),
+                        "has_care_agreement": True,
+                        "recognition_date": dt.date(2023, 3, 1),
+                        "status": "active",
+                    }
+                )
+                recs["temporary_assistance"].append(
+                    {
+                        **base,
+                        "assistance_type": "emergency",
+                        "amount": Decimal("1500.00"),
+                        "payment_date": day,
+                        "reason": "因病" if i % 4 else None,
+                        "payment_reference": f"TA{p}{i:05d}",
+                    }
+                )
             if i % 3 == 0:
                 tname = list(DISABILITY_TYPES)[i % 7]
                 grade = 1 + i % 4
-                recs["disability_cards"].append({**base, "disability_card_no": pr["person_id"]
-                                                 + str(DISABILITY_TYPES[tname][1]) + str(grade),
-                                                 "disability_type": DISABILITY_TYPES[tname][0],
-                                                 "disability_grade": grade, "issue_date": dt.date(2020, 2, 2),
-                                                 "card_status": "valid"})
-                recs["disability_subsidies"].append({**base, "subsidy_type": "living_subsidy", "payment_month": p,
-                                                     "amount": Decimal("100.00"), "payment_reference": f"DS{p}{i:05d}"})
+                recs["disability_cards"].append(
+                    {
+                        **base,
+                        "disability_card_no": pr["person_id"] + str(DISABILITY_TYPES[tname][1]) + str(grade),
+                        "disability_type": DISABILITY_TYPES[tname][0],
+                        "disability_grade": grade,
+                        "issue_date": dt.date(2020, 2, 2),
+                        "card_status": "valid",
+                    }
+                )
+                recs["disability_subsidies"].append(
+                    {
+                        **base,
+                        "subsidy_type": "living_subsidy",
+                        "payment_month": p,
+                        "amount": Decimal("100.00"),
+                        "payment_reference": f"DS{p}{i:05d}",
+                    }
+                )
     records = {}
     for t, rows in recs.items():
         schema = {k: v for k, v in loaded_schema(t).items() if k not in ("period", "source_file", "source_row")}
@@ -147,8 +216,16 @@ def test_files_reconcile(written):
     out, _, _ = written
     f = pl.read_csv(out / "truth" / "files.csv")
     assert f.height > 14
-    assert f.filter(pl.col("rows_read") != pl.col("rows_loaded") + pl.col("rows_quarantined")
-                    + pl.col("rows_duplicate") + pl.col("rows_footer_blank")).height == 0
+    assert (
+        f.filter(
+            pl.col("rows_read")
+            != pl.col("rows_loaded")
+            + pl.col("rows_quarantined")
+            + pl.col("rows_duplicate")
+            + pl.col("rows_footer_blank")
+        ).height
+        == 0
+    )
     rejected = f.filter(pl.col("status") == "rejected")
     assert rejected.height >= 4 and rejected.select(pl.sum_horizontal(pl.col("^rows_.*$")).sum()).item() == 0
     q = pl.read_csv(out / "truth" / "quarantine.csv", infer_schema=False)
@@ -160,8 +237,9 @@ def test_files_reconcile(written):
     assert f["rows_duplicate"].sum() > 0 and f["rows_footer_blank"].sum() > 0
     on_disk = {str(p.relative_to(out)) for p in (out / "raw").rglob("*") if p.is_file()}
     assert set(f["file"]) <= on_disk
-    assert all(TABLES.get(Path(p).stem.split("_")[0]) or any(Path(p).name.startswith(t) for t in TABLES)
-               for p in f["file"])
+    assert all(
+        TABLES.get(Path(p).stem.split("_")[0]) or any(Path(p).name.startswith(t) for t in TABLES) for p in f["file"]
+    )
 
 
 def test_loaded_schema_and_lineage(written):
@@ -212,15 +290,19 @@ def test_deterministic(tmp_path):
         write_dataset(d, fake_dataset(n_households=8, periods=("2026-03",)), seed=5, dirty=0.05, reference=False)
 
     def digest(root: Path, pattern: str) -> dict:
-        return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in sorted(root.rglob(pattern)) if p.is_file()}
+        return {
+            str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob(pattern))
+            if p.is_file()
+        }
 
     for pat in ("raw/**/*", "truth/*.csv"):
         assert digest(a, pat) == digest(b, pat)
     assert sorted(p.name for p in (a / "raw").rglob("*")) == sorted(p.name for p in (b / "raw").rglob("*"))
     for t in TABLES:
         assert pl.read_parquet(a / "truth/loaded" / f"{t}.parquet").equals(
-            pl.read_parquet(b / "truth/loaded" / f"{t}.parquet"))
+            pl.read_parquet(b / "truth/loaded" / f"{t}.parquet")
+        )
 
 
 def test_exact_preset_keeps_every_record(tmp_path):
@@ -261,15 +343,26 @@ def test_ingestion_agrees_with_truth(written):
         for t in TABLES:
             _, loaded, quar, _, counts = load.run_table_period(out, t, period)
             want = files.filter((pl.col("period") == period) & (pl.col("table_name") == t))
-            got = {(c.file, c.status, c.rows_read, c.loaded, c.quarantined, c.duplicate, c.footer_blank)
-                   for c in counts}
-            assert got == {tuple([r[0], r[1], *map(int, r[2:])]) for r in want.select(
-                "file", "status", "rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate",
-                "rows_footer_blank").rows()}, (t, period)
+            got = {
+                (c.file, c.status, c.rows_read, c.loaded, c.quarantined, c.duplicate, c.footer_blank) for c in counts
+            }
+            assert got == {
+                tuple([r[0], r[1], *map(int, r[2:])])
+                for r in want.select(
+                    "file",
+                    "status",
+                    "rows_read",
+                    "rows_loaded",
+                    "rows_quarantined",
+                    "rows_duplicate",
+                    "rows_footer_blank",
+                ).rows()
+            }, (t, period)
             wq = quarantine.filter((pl.col("period") == period) & (pl.col("table_name") == t))
             key = lambda rows: sorted((f, str(n or ""), r, c or "") for f, n, r, c in rows)  # noqa: E731
             assert key(quar.select("file", "row_number", "reason", "column_name").rows()) == key(
-                wq.select("file", "row_number", "reason", "column_name").rows()), (t, period)
+                wq.select("file", "row_number", "reason", "column_name").rows()
+            ), (t, period)
             truth = pl.read_parquet(out / "truth" / "loaded" / f"{t}.parquet").filter(pl.col("period") == period)
             mine = loaded.select([pl.col(c).cast(tp) for c, tp in truth.schema.items()])
             assert mine.sort("source_file", "source_row").equals(truth.sort("source_file", "source_row")), (t, period)

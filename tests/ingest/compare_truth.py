@@ -1,6 +1,6 @@
 """Compare ingestion with a generated dataset's truth (not a unit test; prints counts and positions only).
 
-    python -m tests.ingest.compare_truth DATASET_DIR
+python -m tests.ingest.compare_truth DATASET_DIR
 """
 
 from __future__ import annotations
@@ -40,8 +40,17 @@ def main(ds: Path) -> int:
             print(f"files: {c} differs for {d.height} files")
             print(d.select(keys[1:] + [c, f"{c}_got"]).head(10))
     qk = ["period", "table_name", "file", "row_number", "reason", "column_name"]
-    tq = pl.read_csv(truth / "quarantine.csv", infer_schema=False).select(qk).with_columns(pl.col("row_number").fill_null(""))
-    mq = frame(con, "select * from raw.quarantine").select(qk).cast(pl.String).with_columns(pl.col("row_number").fill_null(""))
+    tq = (
+        pl.read_csv(truth / "quarantine.csv", infer_schema=False)
+        .select(qk)
+        .with_columns(pl.col("row_number").fill_null(""))
+    )
+    mq = (
+        frame(con, "select * from raw.quarantine")
+        .select(qk)
+        .cast(pl.String)
+        .with_columns(pl.col("row_number").fill_null(""))
+    )
     only_t = tq.join(mq, on=qk, how="anti", nulls_equal=True)
     only_m = mq.join(tq, on=qk, how="anti", nulls_equal=True)
     if only_t.height or only_m.height:
@@ -52,8 +61,9 @@ def main(ds: Path) -> int:
             print("quarantine rows only in ingestion:", only_m.height)
             print(only_m.head(20))
     tqi = pl.read_csv(truth / "quality_issues.csv", infer_schema=False).with_columns(pl.col("count").cast(pl.Int64))
-    mqi = frame(con, "select period, source, table_name, code, count(*) as count from raw.quality_issues "
-                     "group by all").with_columns(pl.col("count").cast(pl.Int64))
+    mqi = frame(
+        con, "select period, source, table_name, code, count(*) as count from raw.quality_issues group by all"
+    ).with_columns(pl.col("count").cast(pl.Int64))
     jq = tqi.join(mqi, on=["period", "source", "table_name", "code"], how="full", coalesce=True, suffix="_got")
     dq = jq.filter(pl.col("count").ne_missing(pl.col("count_got")))
     if dq.height:

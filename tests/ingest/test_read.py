@@ -43,7 +43,13 @@ def test_xlsx_typed_cells(tmp_path):
     assert s.fmt == "xlsx"
     r = s.frame.row(0, named=True)
     assert [r[f"c{i}"] for i in range(7)] == [
-        "text", "370902800101123", "3.5", "2026-03-05", "46086", "370902001002", "007"
+        "text",
+        "370902800101123",
+        "3.5",
+        "2026-03-05",
+        "46086",
+        "370902001002",
+        "007",
     ]
     assert s.tag(0) is None and s.tag(6) is None  # all-text columns carry no tags
     assert [r[f"t{i}"] for i in range(1, 6)] == ["n", "n", "d", "n", "n"]

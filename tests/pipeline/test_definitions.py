@@ -57,8 +57,11 @@ def test_data_contracts_are_blocking_checks_and_publishing_follows_the_marts():
     specs = {spec.key: spec for spec in defs.resolve_all_asset_specs()}
     publish = specs[dg.AssetKey("published_snapshot")]
     assert {d.asset_key for d in publish.deps} >= {dg.AssetKey(["marts", m]) for m in MART_CHECKS}
-    ours = [graph.get_check_spec(c) for c in graph.asset_check_keys
-            if c.name in RAW_CHECKS or c.name in MART_CHECKS["fct_kpis"]]
+    ours = [
+        graph.get_check_spec(c)
+        for c in graph.asset_check_keys
+        if c.name in RAW_CHECKS or c.name in MART_CHECKS["fct_kpis"]
+    ]
     assert len(ours) == len(TABLES) * len(RAW_CHECKS) + sum(map(len, MART_CHECKS.values()))
     assert all(spec.blocking for spec in ours)
     job = defs.resolve_job_def("build_warehouse")

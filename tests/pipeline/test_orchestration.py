@@ -42,14 +42,17 @@ def ran(dataset, tmp_path_factory) -> Locations:
 
 def _schedule_context(locations: Locations, instance, when: dt.datetime):
     return dg.build_schedule_context(
-        instance=instance, scheduled_execution_time=when,
+        instance=instance,
+        scheduled_execution_time=when,
         resources={"warehouse": Warehouse.from_locations(locations)},
     )
 
 
 def _sensor_context(locations: Locations, instance, cursor=None):
     return dg.build_sensor_context(
-        instance=instance, cursor=cursor, resources={"warehouse": Warehouse.from_locations(locations)},
+        instance=instance,
+        cursor=cursor,
+        resources={"warehouse": Warehouse.from_locations(locations)},
     )
 
 
@@ -87,8 +90,11 @@ def test_the_build_follows_a_successful_ingestion(ran):
     ingest_run = next(r for r in instance.get_runs() if r.job_name == "ingest_period")
     success = next(iter(instance.all_logs(ingest_run.run_id, of_type=dg.DagsterEventType.RUN_SUCCESS)))
     context = dg.build_run_status_sensor_context(
-        sensor_name="build_after_ingest", dagster_instance=instance, dagster_run=ingest_run,
-        dagster_event=success.dagster_event, resources={"warehouse": Warehouse.from_locations(ran)},
+        sensor_name="build_after_ingest",
+        dagster_instance=instance,
+        dagster_run=ingest_run,
+        dagster_event=success.dagster_event,
+        resources={"warehouse": Warehouse.from_locations(ran)},
     )
     # Everything ingested is published already (`safetynet run` built it): no build for nothing.
     assert isinstance(build_after_ingest(context), dg.SkipReason)
@@ -136,8 +142,11 @@ def test_sensor_and_schedule_keep_off_the_warehouse_while_a_run_writes_it(datase
 
     locations = Locations(dataset, tmp_path / "warehouse")
     instance = dagster_instance(locations.warehouse)
-    instance.add_run(DagsterRun(job_name="ingest_period", run_id="a-run-in-progress",
-                                status=DagsterRunStatus.STARTED, tags=WAREHOUSE_TAG))
+    instance.add_run(
+        DagsterRun(
+            job_name="ingest_period", run_id="a-run-in-progress", status=DagsterRunStatus.STARTED, tags=WAREHOUSE_TAG
+        )
+    )
     skipped = new_period(_sensor_context(locations, instance))
     assert isinstance(skipped, dg.SkipReason) and "writing the warehouse" in skipped.skip_message
     night = nightly(_schedule_context(locations, instance, dt.datetime(2026, 11, 23, 2, 0)))

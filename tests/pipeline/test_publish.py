@@ -14,17 +14,23 @@ def _working(tmp_path, findings: int = 3) -> Locations:
     locations.warehouse.mkdir(parents=True)
     with duckdb.connect(str(locations.duckdb_path)) as con:
         con.execute("create schema main_marts")
-        con.execute("create table main_marts.fct_findings as select range::varchar as warning_id, "
-                    f"'2026-10' as period from range({findings})")
-        con.execute("create table main_marts.fct_kpis as select '2026-09' as period, 1.5 as value "
-                    "union all select '2026-10', 2.5")
+        con.execute(
+            "create table main_marts.fct_findings as select range::varchar as warning_id, "
+            f"'2026-10' as period from range({findings})"
+        )
+        con.execute(
+            "create table main_marts.fct_kpis as select '2026-09' as period, 1.5 as value "
+            "union all select '2026-10', 2.5"
+        )
     return locations
 
 
 def _rewrite_findings(locations: Locations, findings: int) -> None:
     with duckdb.connect(str(locations.duckdb_path)) as con:
-        con.execute("create or replace table main_marts.fct_findings as select range::varchar as "
-                    f"warning_id, '2026-10' as period from range({findings})")
+        con.execute(
+            "create or replace table main_marts.fct_findings as select range::varchar as "
+            f"warning_id, '2026-10' as period from range({findings})"
+        )
 
 
 def test_publish_puts_a_copy_in_service(tmp_path):
@@ -46,8 +52,10 @@ def test_content_hashes_ignore_row_order_and_see_any_change(tmp_path):
     locations = _working(tmp_path)
     first = publish.publish(locations, "run-1")
     with duckdb.connect(str(locations.duckdb_path)) as con:
-        con.execute("create or replace table main_marts.fct_findings as "
-                    "select * from main_marts.fct_findings order by warning_id desc")
+        con.execute(
+            "create or replace table main_marts.fct_findings as "
+            "select * from main_marts.fct_findings order by warning_id desc"
+        )
     assert publish.publish(locations, "run-2").content_hashes == first.content_hashes
     _rewrite_findings(locations, 4)
     changed = publish.publish(locations, "run-3").content_hashes
@@ -59,7 +67,7 @@ def test_only_the_newest_snapshots_are_kept(tmp_path):
     locations = _working(tmp_path)
     names = [publish.publish(locations, f"run-{i}").file for i in range(5)]
     kept = sorted(p.name for p in locations.published_dir.glob("*.duckdb"))
-    assert kept == sorted(names[-publish.KEEP:])
+    assert kept == sorted(names[-publish.KEEP :])
     assert publish.current(locations).file == names[-1]
 
 

@@ -80,9 +80,20 @@ def _kill_during(locations: Locations, marker: str, delay: float) -> None:
     group (the run and its dbt subprocess), as a power cut or the OOM killer would."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [str(SAFETYNET), "run", "--data", str(locations.data), "--warehouse", str(locations.warehouse),
-         "--full-refresh"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, start_new_session=True, text=True,
+        [
+            str(SAFETYNET),
+            "run",
+            "--data",
+            str(locations.data),
+            "--warehouse",
+            str(locations.warehouse),
+            "--full-refresh",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
+        text=True,
     )
     try:
         for line in proc.stdout:
@@ -147,7 +158,7 @@ def _break_status_column(path: Path) -> None:
     rows = list(csv.reader(io.StringIO(text)))
     header_row = next(i for i, r in enumerate(rows) if any(c.strip() in ("状态", "保障状态") for c in r))
     col = next(i for i, c in enumerate(rows[header_row]) if c.strip() in ("状态", "保障状态"))
-    for r in rows[header_row + 1:]:
+    for r in rows[header_row + 1 :]:
         if len(r) > col and r[col].strip():
             r[col] = "待定"
     out = io.StringIO()

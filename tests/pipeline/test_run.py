@@ -50,14 +50,23 @@ def test_loaded_rows_equal_truth(ingested, table):
 def test_every_file_reconciles_as_truth_says(ingested):
     locations, _ = ingested
     truth = pl.read_csv(locations.data / "truth" / "files.csv", infer_schema=False)
-    cols = ["period", "source", "table_name", "file", "status", "rows_read", "rows_loaded",
-            "rows_quarantined", "rows_duplicate", "rows_footer_blank"]
+    cols = [
+        "period",
+        "source",
+        "table_name",
+        "file",
+        "status",
+        "rows_read",
+        "rows_loaded",
+        "rows_quarantined",
+        "rows_duplicate",
+        "rows_footer_blank",
+    ]
     got = _query(locations, f"select {', '.join(cols)} from raw.files").cast(pl.String)
     assert got.sort("file").to_dicts() == truth.select(cols).sort("file").to_dicts()
     balance = got.cast({c: pl.Int64 for c in cols[5:]}).filter(
         pl.col("rows_read")
-        != pl.col("rows_loaded") + pl.col("rows_quarantined") + pl.col("rows_duplicate")
-        + pl.col("rows_footer_blank")
+        != pl.col("rows_loaded") + pl.col("rows_quarantined") + pl.col("rows_duplicate") + pl.col("rows_footer_blank")
     )
     assert balance.height == 0
     assert (got["status"] == "rejected").any(), "the dirty dataset has files rejected whole"
@@ -77,8 +86,7 @@ def test_quality_counts_equal_truth(ingested):
     truth = pl.read_csv(locations.data / "truth" / "quality_issues.csv", infer_schema=False)
     got = _query(
         locations,
-        "select period, source, table_name, code, count(*)::varchar as count "
-        "from raw.quality_issues group by all",
+        "select period, source, table_name, code, count(*)::varchar as count from raw.quality_issues group by all",
     )
     key = ["period", "table_name", "code"]
     assert got.sort(key).to_dicts() == truth.select(got.columns).sort(key).to_dicts()

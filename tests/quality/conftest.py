@@ -48,8 +48,9 @@ def taian(tmp_path_factory) -> Locations:
 def jining(tmp_path_factory) -> Locations:
     """The other city, three months, more dirt: raw tables only (its marts are checked wherever the
     pipeline builds it, tests/warehouse, since a run checks them)."""
-    return ingest(tmp_path_factory, "quality-jining", preset="demo", city="jining", scale=0.2, months=3, seed=6,
-                  dirty=0.08)
+    return ingest(
+        tmp_path_factory, "quality-jining", preset="demo", city="jining", scale=0.2, months=3, seed=6, dirty=0.08
+    )
 
 
 def periods_of(con) -> list[str]:

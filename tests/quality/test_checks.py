@@ -51,8 +51,10 @@ def test_wrong_status_values_breach_the_contract_of_that_period(taian, copy_of):
     failed = contract.metadata["failed"]
     assert [f["column"] for f in failed] == ["status"]
     assert failed[0]["expectation"] == "expect_column_values_to_be_in_set"
-    assert failed[0]["unexpected_count"] == con.execute(
-        "select count(*) from raw.dibao where period = ?", [last]).fetchone()[0]
+    assert (
+        failed[0]["unexpected_count"]
+        == con.execute("select count(*) from raw.dibao where period = ?", [last]).fetchone()[0]
+    )
     assert all(outcomes[n].passed for n in ("quarantine_share", "county_coverage", "volume_drift"))
 
 
@@ -61,8 +63,7 @@ def test_contract_catches_a_missing_column_a_null_and_a_date_after_the_period(ta
     periods = periods_of(con)
     first = periods[0]
     con.execute("alter table raw.tekun drop column self_care")
-    con.execute("update raw.tekun set recognition_date = date '2099-01-01' where period = ? and rowid % 7 = 0",
-                [first])
+    con.execute("update raw.tekun set recognition_date = date '2099-01-01' where period = ? and rowid % 7 = 0", [first])
     con.execute("update raw.tekun set person_id = null where period = ? and rowid % 5 = 0", [periods[1]])
     contract = check_raw(con, locations, "tekun", periods)[0]
     assert not contract.passed
@@ -108,10 +109,12 @@ def test_half_the_rows_of_a_county_gone_warns_in_volume_drift(taian, copy_of):
     periods = periods_of(con)
     last = periods[-1]
     county = con.execute(
-        "select substr(region_code, 1, 6) c from raw.dibao where period = ? group by 1 order by count(*) desc "
-        "limit 1", [last]).fetchone()[0]
-    con.execute("delete from raw.dibao where period = ? and region_code like ? and source_row % 2 = 0",
-                [last, county + "%"])
+        "select substr(region_code, 1, 6) c from raw.dibao where period = ? group by 1 order by count(*) desc limit 1",
+        [last],
+    ).fetchone()[0]
+    con.execute(
+        "delete from raw.dibao where period = ? and region_code like ? and source_row % 2 = 0", [last, county + "%"]
+    )
     outcomes = {o.name: o for o in check_raw(con, locations, "dibao", periods)}
     drift = outcomes["volume_drift"]
     assert not drift.passed and drift.severity == "warn"
@@ -125,8 +128,10 @@ def test_half_the_rows_of_a_county_gone_warns_in_volume_drift(taian, copy_of):
 def test_a_quarantine_share_above_the_threshold_breaches(taian, copy_of):
     locations, con = copy_of(taian)
     periods = periods_of(con)
-    con.execute("update raw.files set rows_quarantined = 2 * rows_loaded where table_name = 'dibao' and period = ?",
-                [periods[1]])
+    con.execute(
+        "update raw.files set rows_quarantined = 2 * rows_loaded where table_name = 'dibao' and period = ?",
+        [periods[1]],
+    )
     outcomes = {o.name: o for o in check_raw(con, locations, "dibao", periods)}
     share = outcomes["quarantine_share"]
     assert not share.passed and share.failed_periods == (periods[1],)
@@ -136,21 +141,30 @@ def test_a_quarantine_share_above_the_threshold_breaches(taian, copy_of):
 def test_a_broken_kpi_total_breaches_region_totals(taian, copy_of):
     locations, con = copy_of(taian)
     last = periods_of(con)[-1]
-    con.execute("update main_marts.fct_kpis set value = value + 3 "
-                "where period = ? and level = 'city' and indicator_id = 'K03_persons'", [last])
+    con.execute(
+        "update main_marts.fct_kpis set value = value + 3 "
+        "where period = ? and level = 'city' and indicator_id = 'K03_persons'",
+        [last],
+    )
     contract, totals = check_mart(con, locations, "fct_kpis")
     assert contract.passed
     assert not totals.passed and totals.severity == "error"
     assert totals.metadata["failing_rows"] == [
-        {"period": last, "region_code": con.execute(
-            "select region_code from main_marts.dim_region where level = 'city'").fetchone()[0],
-         "indicator_id": "K03_persons"}]
+        {
+            "period": last,
+            "region_code": con.execute("select region_code from main_marts.dim_region where level = 'city'").fetchone()[
+                0
+            ],
+            "indicator_id": "K03_persons",
+        }
+    ]
 
 
 def test_k01_persons_above_the_sum_of_its_children_breaches_region_totals(taian, copy_of):
     locations, con = copy_of(taian)
-    con.execute("update main_marts.fct_kpis set value = value * 2 + 1 "
-                "where level = 'county' and indicator_id = 'K01_persons'")
+    con.execute(
+        "update main_marts.fct_kpis set value = value * 2 + 1 where level = 'county' and indicator_id = 'K01_persons'"
+    )
     totals = check_mart(con, locations, "fct_kpis")[1]
     assert not totals.passed
     assert {r["indicator_id"] for r in totals.metadata["failing_rows"]} == {"K01_persons"}

@@ -6,7 +6,6 @@ import dataclasses
 import json
 import re
 
-
 from pipelines.contract import TABLES
 from pipelines.quality import MART_CHECKS, CheckSettings, check_mart, check_raw, data_docs_index
 from pipelines.quality.gx import context
@@ -48,8 +47,10 @@ def test_no_id_number_or_name_in_outcomes_stores_docs_or_output(taian, copy_of, 
     last = periods[-1]
     con.execute("update raw.dibao set status = 'unknown' where period = ?", [last])
     con.execute("update raw.tekun set person_id = null, name = null where period = ? and rowid % 3 = 0", [last])
-    con.execute("delete from raw.monitoring where period = ? and region_code like ?",
-                [last, con.execute("select substr(min(region_code), 1, 6) || '%' from raw.monitoring").fetchone()[0]])
+    con.execute(
+        "delete from raw.monitoring where period = ? and region_code like ?",
+        [last, con.execute("select substr(min(region_code), 1, 6) || '%' from raw.monitoring").fetchone()[0]],
+    )
     con.execute("update main_marts.fct_kpis set value = value + 1 where level = 'city'")
     con.execute("insert into main_marts.fct_findings select * from main_marts.fct_findings limit 3")
     outcomes = [o for t in TABLES for o in check_raw(con, locations, t, periods)]
@@ -58,15 +59,20 @@ def test_no_id_number_or_name_in_outcomes_stores_docs_or_output(taian, copy_of, 
 
     ids, names = set(), set()
     for table in TABLES:
-        cols = {r[0] for r in con.execute(
-            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
-            [table]).fetchall()}
+        cols = {
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
+                [table],
+            ).fetchall()
+        }
         for col in ("person_id", "disability_card_no"):
             if col in cols:
-                ids |= {r[0] for r in con.execute(f"select distinct {col} from raw.{table} where {col} is not null"
-                                                  ).fetchall()}
-        names |= {r[0] for r in con.execute(f"select distinct name from raw.{table} where name is not null"
-                                            ).fetchall()}
+                ids |= {
+                    r[0]
+                    for r in con.execute(f"select distinct {col} from raw.{table} where {col} is not null").fetchall()
+                }
+        names |= {r[0] for r in con.execute(f"select distinct name from raw.{table} where name is not null").fetchall()}
     assert len(ids) > 1000 and len(names) > 500
 
     texts = [json.dumps([dataclasses.asdict(o) for o in outcomes], ensure_ascii=False)]
@@ -89,9 +95,9 @@ def _leaks(text: str, ids: set[str], names: set[str]) -> int:
     run of Chinese characters) of the dataset the text holds."""
     count = 0
     for run in re.findall(r"[0-9Xx]{15,}", text):
-        count += sum(run[i:i + n] in ids for n in (18, 20) for i in range(len(run) - n + 1))
+        count += sum(run[i : i + n] in ids for n in (18, 20) for i in range(len(run) - n + 1))
     for run in re.findall(r"[\u4e00-\u9fff]{2,}", text):
-        count += sum(run[i:i + n] in names for n in (2, 3, 4) for i in range(len(run) - n + 1))
+        count += sum(run[i : i + n] in names for n in (2, 3, 4) for i in range(len(run) - n + 1))
     return count
 
 

@@ -13,8 +13,11 @@ from pipelines.quality.docs import sanitise
 from tests.quality.conftest import periods_of
 
 # An external URL where the browser would fetch it: src=, any <link href=> (stylesheets, icons), CSS url().
-_FETCHED = re.compile(r"""\bsrc\s*=\s*["']?\s*(?:https?:)?//|<link\b[^>]*\bhref\s*=\s*["']?\s*(?:https?:)?//"""
-                      r"""|url\(\s*['"]?\s*(?:https?:)?//""", re.I)
+_FETCHED = re.compile(
+    r"""\bsrc\s*=\s*["']?\s*(?:https?:)?//|<link\b[^>]*\bhref\s*=\s*["']?\s*(?:https?:)?//"""
+    r"""|url\(\s*['"]?\s*(?:https?:)?//""",
+    re.I,
+)
 
 
 def _external_fetches(docs: Path) -> list[str]:
@@ -88,12 +91,14 @@ def test_every_page_of_a_full_run_stays_inside_the_site(taian, taian_outcomes):
 
 
 def test_the_logo_is_the_local_one_at_the_page_depth():
-    page = ('<link rel="stylesheet" href="https://cdn.example/b.css"/><link rel="stylesheet" '
-            'href="../static/styles/data_docs_custom_styles.css">'
-            '<script src="https://code.jquery.com/jquery.js"></script><script>var a = 1;</script>'
-            '<img class="NO-CACHE" src="https://great-expectations-web-assets.s3.amazonaws.com/logo-long.png'
-            '?dataContextId=abc" alt="GX"/><style>a { background: url(\'https://x.example/l.png\') }</style>'
-            '<footer><p>newsletter <a href="https://greatexpectations.io/newsletter">Subscribe</a></p></footer>')
+    page = (
+        '<link rel="stylesheet" href="https://cdn.example/b.css"/><link rel="stylesheet" '
+        'href="../static/styles/data_docs_custom_styles.css">'
+        '<script src="https://code.jquery.com/jquery.js"></script><script>var a = 1;</script>'
+        '<img class="NO-CACHE" src="https://great-expectations-web-assets.s3.amazonaws.com/logo-long.png'
+        '?dataContextId=abc" alt="GX"/><style>a { background: url(\'https://x.example/l.png\') }</style>'
+        '<footer><p>newsletter <a href="https://greatexpectations.io/newsletter">Subscribe</a></p></footer>'
+    )
     clean = sanitise(page, 2)
     assert "http" not in clean and "dataContextId" not in clean and "Subscribe" not in clean
     assert 'src="../../static/images/logo-long.png"' in clean

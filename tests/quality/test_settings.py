@@ -16,13 +16,26 @@ def test_the_repository_file_gives_the_documented_defaults(monkeypatch):
     assert DEFAULT_PATH.exists()
     assert settings == load_settings(DEFAULT_PATH)
     defaults = CheckSettings()
-    for field in ("max_quarantine_share", "max_volume_drop", "min_rows_for_share", "min_rows_for_drift",
-                  "coverage_tables", "money_max", "integer_max", "earliest_date", "totals_tolerance",
-                  "results_kept"):
+    for field in (
+        "max_quarantine_share",
+        "max_volume_drop",
+        "min_rows_for_share",
+        "min_rows_for_drift",
+        "coverage_tables",
+        "money_max",
+        "integer_max",
+        "earliest_date",
+        "totals_tolerance",
+        "results_kept",
+    ):
         assert getattr(settings, field) == getattr(defaults, field), field
     assert "temporary_assistance" not in settings.coverage_tables
     assert {n: settings.severity_of(n, "dibao") for n in RAW_CHECKS} == {
-        "contract": "error", "quarantine_share": "error", "county_coverage": "error", "volume_drift": "warn"}
+        "contract": "error",
+        "quarantine_share": "error",
+        "county_coverage": "error",
+        "volume_drift": "warn",
+    }
     assert all(settings.severity_of(n, m) == "error" for m, checks in MART_CHECKS.items() for n in checks)
 
 
