@@ -235,6 +235,7 @@ UNKNOWN_COUNTY = "区县不明"
 QUARANTINE_REASON_LABELS = {
     "missing_columns": "缺少必需列(整体拒收)",
     "file_unreadable": "文件无法读取(整体拒收)",
+    "file_encrypted": "文件有密码保护(整体拒收)",
     "id_missing": "身份证号缺失",
     "id_mangled": "身份证号被Excel转为数字",
     "id_format": "身份证号格式错误",
@@ -259,6 +260,7 @@ QUALITY_CODE_LABELS = {
     "elimination_inconsistent": "风险消除信息不一致",
     "household_no_head": "家庭无户主",
     "household_several_heads": "家庭有多名户主",
+    "date_after_period": "日期晚于统计期末(已入库)",
 }
 FILE_COUNT_COLUMNS = ("rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate", "rows_footer_blank")
 
@@ -321,6 +323,23 @@ def quality_issue_counts(locations: Locations, viewer) -> pl.DataFrame:
 def data_last_changed(locations: Locations):
     """When the data last changed: the latest loaded_at of raw.files (None when nothing was ingested)."""
     return query(locations, "select max(loaded_at) as t from raw.files")["t"][0]
+
+
+def held_back_table(snapshot: publish.Snapshot) -> pl.DataFrame:
+    """The breaches that held periods back when the snapshot was published: period, table (Chinese
+    title), checks and what to do. Tables and check names only."""
+    from pipelines.quality.settings import breach_actions
+
+    rows = [
+        {
+            "period": b["period"],
+            "table": TABLES[b["table"]].title if b["table"] in TABLES else b["table"],
+            "checks": b["checks"],
+            "todo": breach_actions(b["checks"]),
+        }
+        for b in snapshot.held_back
+    ]
+    return pl.DataFrame(rows, schema={"period": pl.String, "table": pl.String, "checks": pl.String, "todo": pl.String})
 
 
 def contract_results(locations: Locations) -> pl.DataFrame:

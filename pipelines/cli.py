@@ -175,12 +175,17 @@ def serve(data: Path, warehouse: Path, port: int):
     """看板 / serve the dashboards (Streamlit) on the published snapshot of the warehouse."""
     import os
 
+    env = {**os.environ, "SAFETYNET_DATA": str(data.resolve()), "SAFETYNET_WAREHOUSE": str(warehouse.resolve())}
+    click.echo(f"看板 dashboards: http://localhost:{port}  (demo users: README, 演示账号)", err=True)
+    os.execvpe(sys.executable, streamlit_command(port), env)
+
+
+def streamlit_command(port: int) -> list[str]:
+    """The Streamlit server of `safetynet serve`: headless, no usage statistics sent out."""
     from pipelines.settings import REPO_ROOT
 
-    env = {**os.environ, "SAFETYNET_DATA": str(data.resolve()), "SAFETYNET_WAREHOUSE": str(warehouse.resolve())}
     app = REPO_ROOT / "dashboards" / "app.py"
-    click.echo(f"看板 dashboards: http://localhost:{port}  (demo users: README, 演示账号)", err=True)
-    command = [
+    return [
         sys.executable,
         "-m",
         "streamlit",
@@ -196,7 +201,6 @@ def serve(data: Path, warehouse: Path, port: int):
         "--client.toolbarMode",
         "viewer",
     ]
-    os.execvpe(sys.executable, command, env)
 
 
 @main.command()

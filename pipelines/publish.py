@@ -42,6 +42,13 @@ class Snapshot:
     periods: list[str]
     rows: dict[str, int] = field(default_factory=dict)
     content_hashes: dict[str, str] = field(default_factory=dict)
+    # Raw data that breached a blocking contract when this was published: {"table", "period", "checks"}
+    # each. Its period and every later one wait for corrected extracts (held_back_from).
+    held_back: list[dict] = field(default_factory=list)
+
+    @property
+    def held_back_from(self) -> str | None:
+        return min((b["period"] for b in self.held_back), default=None)
 
     def path(self, locations: Locations) -> Path:
         return locations.published_dir / self.file
@@ -50,7 +57,9 @@ class Snapshot:
         span = f"{self.periods[0]}..{self.periods[-1]}" if self.periods else "no period"
         return (
             f"{self.file} (run {self.run_id[:8]}, {self.published_at}, periods {span}, "
-            f"{self.rows.get('main_marts.fct_findings', 0)} findings)"
+            f"{self.rows.get('main_marts.fct_findings', 0)} findings"
+            + (f"; held back from {self.held_back_from}" if self.held_back else "")
+            + ")"
         )
 
 
@@ -81,9 +90,10 @@ def content_hashes(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict
     return rows, hashes
 
 
-def publish(locations: Locations, run_id: str) -> Snapshot:
+def publish(locations: Locations, run_id: str, held_back: list[dict] | None = None) -> Snapshot:
     """Copy the working warehouse into a new snapshot and put it in service. Call only after every
-    blocking check passed, with no connection open on the working file (the caller's run owns it)."""
+    blocking check passed, with no connection open on the working file (the caller's run owns it).
+    `held_back`: the breaches of raw data whose periods the build left out, recorded in the pointer."""
     source = locations.duckdb_path
     if not source.exists():
         raise PublishError(f"no working warehouse at {source}")
@@ -105,6 +115,8 @@ def publish(locations: Locations, run_id: str) -> Snapshot:
             periods = [
                 r[0] for r in con.execute("select distinct period from main_marts.fct_kpis order by period").fetchall()
             ]
+            if not periods and held_back:
+                raise PublishError("no period to publish: every complete period is held back")
             rows, hashes = content_hashes(con)
     except Exception:
         partial.unlink(missing_ok=True)
@@ -117,6 +129,7 @@ def publish(locations: Locations, run_id: str) -> Snapshot:
         periods=periods,
         rows=rows,
         content_hashes=hashes,
+        held_back=list(held_back or []),
     )
     _write_atomically(folder / POINTER, json.dumps(asdict(snapshot), ensure_ascii=False, indent=1))
     prune(locations)

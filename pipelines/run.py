@@ -3,7 +3,8 @@
 Only what changed is read again: a table's period is ingested when the fingerprint of its files differs
 from the one recorded when it was last ingested (or with --full-refresh). Two Dagster runs: the
 ingestion (with the raw tables' contracts) over a range of periods, then dbt, the marts' checks and the
-publish step. A failed step or blocking check stops there: nothing is published.
+publish step. A failed step or blocking mart check stops there: nothing is published. Raw data that
+breaches a blocking contract holds back its period and the later ones; the earlier are published.
 The plan (`stale_tables`, `ingest_request`, `needs_build`) is shared with the schedule and the sensor.
 """
 
@@ -21,9 +22,20 @@ from pipelines.assets.partitions import PERIODS
 from pipelines.assets.resources import Warehouse
 from pipelines.contract import TABLES
 from pipelines.ingest.discover import discover
+from pipelines.ingest.load import period_status
 from pipelines.orchestration.jobs import BUILD_JOB, INGEST_JOB
 from pipelines.quality import data_docs_index
-from pipelines.runs import append_run, build_from, build_pending, fingerprint, ingested_fingerprints, now
+from pipelines.quality.settings import breach_advice
+from pipelines.runs import (
+    append_run,
+    build_from,
+    build_pending,
+    fingerprint,
+    held_back,
+    held_back_from,
+    ingested_fingerprints,
+    now,
+)
 from pipelines.settings import Locations
 
 
@@ -37,11 +49,19 @@ class RunSummary:
     built_from: str | None = None  # the first period the marts were rebuilt from ("all": every one)
     published: publish.Snapshot | None = None  # the snapshot this run put in service
     data_docs: str | None = None  # the data contracts' report (Data Docs index), when one exists
+    # Raw data breaching a blocking contract after the run ({"table", "period", "checks"}): its period
+    # and the later ones wait for corrected extracts.
+    held_back: list[dict] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        """Nothing failed and nothing is held back (exit status 0)."""
+        return not self.failed and not self.held_back
+
+    @property
+    def held_back_from(self) -> str | None:
+        return min((b["period"] for b in self.held_back), default=None)
 
     def describe(self) -> str:
         lines = []
@@ -58,6 +78,18 @@ class RunSummary:
             lines.append(f"WARNING check {w}")
         for f in self.failed:
             lines.append(f"FAILED {f}")
+        if self.held_back:
+            lines.append(f"暂缓发布 HELD BACK: periods from {self.held_back_from} wait for corrected extracts:")
+            lines += [f"  {breach_advice(b)}" for b in self.held_back]
+            if self.published:
+                lines.append(f"  the complete periods before {self.held_back_from} are published.")
+            elif not self.failed:
+                lines.append(
+                    "  Nothing was published: the snapshot in service stays (it holds periods from "
+                    f"{self.held_back_from}, or nothing before them waited)."
+                )
+            if self.data_docs:
+                lines.append(f"  Details: the data contracts' report {self.data_docs}")
         if self.failed:
             lines.append(
                 "Nothing was published: the last good snapshot stays in service. Details: the "
@@ -65,7 +97,8 @@ class RunSummary:
                 + (f" and the data contracts' report {self.data_docs}" if self.data_docs else "")
                 + "."
             )
-        lines.append(f"{'OK' if self.ok else 'FAILED'} in {self.seconds:.1f} s")
+        verdict = "OK" if self.ok else "FAILED" if self.failed else "HELD BACK"
+        lines.append(f"{verdict} in {self.seconds:.1f} s")
         return "\n".join(lines)
 
 
@@ -78,6 +111,9 @@ concurrency:
       - key: "safetynet/warehouse"
         limit: 1
 """
+# A bureau's server sends nothing out: no usage statistics, and no newsletter sign-up in the UI. Added to
+# an instance file written before these keys existed; a key already set there is left as it is.
+PRIVATE_INSTANCE_CONFIG = {"telemetry": {"enabled": False}, "nux": {"enabled": False}}
 
 
 def dagster_instance(warehouse: Path) -> dg.DagsterInstance:
@@ -89,9 +125,19 @@ def dagster_instance(warehouse: Path) -> dg.DagsterInstance:
 
 
 def write_instance_config(home: Path) -> None:
+    import yaml
+
     config = home / "dagster.yaml"
-    if not config.exists() or not config.read_text().strip():
-        config.write_text(INSTANCE_CONFIG)
+    text = config.read_text() if config.exists() else ""
+    if not text.strip():
+        text = INSTANCE_CONFIG
+    missing = {k: v for k, v in PRIVATE_INSTANCE_CONFIG.items() if k not in (yaml.safe_load(text) or {})}
+    if missing or not config.exists():
+        if missing:
+            text = (
+                text.rstrip("\n") + "\n# Nothing phones home (SafetyNet).\n" + yaml.safe_dump(missing, sort_keys=False)
+            )
+        config.write_text(text)
 
 
 def stale_tables(locations: Locations, full_refresh: bool) -> tuple[dict[str, list[str]], int]:
@@ -119,14 +165,25 @@ def stale_tables(locations: Locations, full_refresh: bool) -> tuple[dict[str, li
 def plan_build(locations: Locations, full_refresh: bool = False) -> tuple[bool, str | None]:
     """Whether the marts must be built, checked and published (ingested periods wait for it in
     meta.build_pending, cleared by publishing; the marts do not exist; or nothing is published), and the
-    first period the build covers (None: every period)."""
+    first period the build covers (None: every period).
+
+    Periods from the first one whose raw data breaches a blocking contract are held back: nothing is
+    built when only they wait, when no complete period comes before them, nor when the snapshot in
+    service holds one of them (publishing would withdraw a period that was good when published: it stays
+    in service until the extract is fixed)."""
     if not locations.duckdb_path.exists():
         return False, None
     with Warehouse.from_locations(locations).connect() as con:
-        pending, first = build_pending(con), build_from(con)
+        pending, first, held = build_pending(con), build_from(con), held_back_from(con)
+        buildable = held is None or any(p.complete and p.period < held for p in period_status(con, locations.data))
+    in_service = publish.current(locations)
+    if not buildable or (held and in_service and in_service.periods and in_service.periods[-1] >= held):
+        return False, first
     if full_refresh:
         return True, None
-    return pending is not None or publish.current(locations) is None, first
+    if held and in_service and pending is not None and pending >= held:
+        return False, first
+    return pending is not None or in_service is None, first
 
 
 def needs_build(locations: Locations, full_refresh: bool = False) -> bool:
@@ -301,6 +358,9 @@ def run_pipeline(
         ok = _ingest(locations, todo, full_refresh, instance, definitions, summary, say)
     if ok:
         _build(locations, full_refresh, instance, definitions, summary, say)
+    if locations.duckdb_path.exists():
+        with Warehouse.from_locations(locations).connect() as con:
+            summary.held_back = held_back(con)
     summary.seconds = time.monotonic() - started
     docs = data_docs_index(locations)
     summary.data_docs = str(docs) if docs.exists() else None
@@ -316,6 +376,7 @@ def run_pipeline(
             "published": summary.published.file if summary.published else None,
             "failed": summary.failed,
             "warnings": summary.warnings,
+            "held_back": summary.held_back,
             "seconds": round(summary.seconds, 1),
         },
     )

@@ -162,3 +162,15 @@ def open_breaches(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
     return con.execute(
         "select table_name, period, checks from meta.contract_breaches order by period, table_name"
     ).fetchall()
+
+
+def held_back(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The open breaches as {"table", "period", "checks"}: what holds periods back from publishing."""
+    return [{"table": t, "period": p, "checks": c} for t, p, c in open_breaches(con)]
+
+
+def held_back_from(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The first period held back from publishing: the earliest period whose raw data breaches a blocking
+    contract. It and every later period wait; the complete periods before it are built and published.
+    None: nothing is held back. Read-only safe."""
+    return min((b["period"] for b in held_back(con)), default=None)

@@ -10,7 +10,8 @@ from pipelines.catalog import has_schema, has_table
 from pipelines.ingest.discover import discover
 from pipelines.ingest.load import period_status
 from pipelines.quality import data_docs_index
-from pipelines.runs import build_pending, open_breaches, read_runs
+from pipelines.quality.settings import breach_advice
+from pipelines.runs import build_pending, held_back, read_runs
 from pipelines.settings import Locations
 
 
@@ -63,7 +64,7 @@ def describe_status(locations: Locations) -> str:
                 out.append(f"  {period}  {n} files ({rej} rejected)  {read} / {loaded} / {quar} / {dup} / {foot}")
             marts = has_schema(con, "main_marts")
             pending = build_pending(con)
-            breaches = open_breaches(con)
+            breaches = held_back(con)
             out.append("")
             if not marts:
                 out.append("建模 working warehouse: not built yet")
@@ -74,11 +75,13 @@ def describe_status(locations: Locations) -> str:
                 )
             else:
                 out.append("建模 working warehouse: every period ingested is built, checked and published")
-            for table, period, checks in breaches:
+            if breaches:
+                first = min(b["period"] for b in breaches)
                 out.append(
-                    f"  契约 contract breach: raw.{table} {period} ({checks}): not published until the "
-                    "extract is fixed and read again"
+                    f"暂缓发布 HELD BACK: periods from {first} wait: their raw data breaches a blocking contract "
+                    "(the complete periods before it are published). To do, then `safetynet run`:"
                 )
+                out.extend(f"  {breach_advice(b)}" for b in breaches)
             reasons = con.execute(
                 "select reason, count(*) from raw.quarantine group by reason order by 2 desc, 1"
             ).fetchall()
@@ -96,11 +99,13 @@ def describe_status(locations: Locations) -> str:
         out.append("No run yet: `safetynet run` ingests the dataset.")
     for r in runs[-5:]:
         loaded = sum(len(t) for t in r.get("ingested", {}).values())
+        verdict = "OK" if r["ok"] else "FAILED" if r.get("failed") or not r.get("held_back") else "HELD BACK"
         out.append(
-            f"run {r['finished_at']}  {'OK' if r['ok'] else 'FAILED'}  {r['command']}: "
+            f"run {r['finished_at']}  {verdict}  {r['command']}: "
             f"{loaded} table-period(s) ingested over {len(r.get('ingested', {}))} period(s)"
             f"{'; published ' + r['published'] if r.get('published') else ''}"
             f"{'; failed: ' + '; '.join(r['failed']) if r.get('failed') else ''}"
+            f"{'; held back from ' + min(b['period'] for b in r['held_back']) if r.get('held_back') else ''}"
             f"{'; warnings: ' + str(len(r['warnings'])) if r.get('warnings') else ''}  ({r['seconds']} s)"
         )
     return "\n".join(out)
@@ -114,6 +119,11 @@ def _published(locations: Locations) -> list[str]:
         f"发布 published: {snapshot.file}",
         f"  run {snapshot.run_id} at {snapshot.published_at}",
         f"  periods {', '.join(snapshot.periods) if snapshot.periods else 'none'}",
+        *(
+            [f"  held back from {snapshot.held_back_from}: " + "; ".join(breach_advice(b) for b in snapshot.held_back)]
+            if snapshot.held_back
+            else []
+        ),
         "  " + ", ".join(f"{t.split('.')[-1]} {n} rows" for t, n in snapshot.rows.items()),
     ]
     docs = data_docs_index(locations)

@@ -31,6 +31,14 @@ c1.metric("发布时间", beijing_time(snap.published_at), help="北京时间")
 c2.metric("统计期", f"{snap.periods[0]} – {snap.periods[-1]}" if snap.periods else "–")
 c3.metric("数据最近变更(入库时间)", beijing_time(q["last_changed"]), help="北京时间")
 st.markdown(f"快照文件 snapshot: `{snap.file}` · 运行 run: `{snap.run_id}`")
+if snap.held_back:
+    st.warning(
+        f"统计期 {snap.held_back_from} 起暂缓发布:以下原始数据未通过阻断性数据契约检查,该期及以后各期等待更正后的"
+        "报送文件;之前的完整统计期已发布。更正后重新运行 `safetynet run`。"
+    )
+    shown_as(
+        data.held_back_table(snap), {"period": "统计期", "table": "表", "checks": "未通过检查", "todo": "处理办法"}
+    )
 
 # --- 文件与行数 ---------------------------------------------------------------------------------------
 st.subheader("文件与行数")

@@ -12,39 +12,70 @@
 {%- endmacro %}
 
 
+{#
+  The first period held back from publishing (`held_back_from` var, set by the pipeline from the raw
+  contracts' breaches): it and every later period are neither evaluated nor tested; their raw rows stay
+  in the staging views for the data-quality report. Unset: nothing is held back.
+#}
+{% macro held_back_from() -%}
+    {%- set value = var('held_back_from', none) -%}
+    {%- if value and not modules.re.match('^[0-9]{4}-(0[1-9]|1[0-2])$', value | string) -%}
+        {{ exceptions.raise_compiler_error("held_back_from must be YYYY-MM") }}
+    {%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}
+
+
 {% macro evaluated_periods() -%}
     select period, period_start, period_end, previous_period
     from {{ ref('int_periods') }}
     where is_complete
     {%- if from_period() %} and period >= '{{ from_period() }}'{% endif %}
+    and {{ before_held_back() }}
+{%- endmacro %}
+
+
+{# `<column> < held_back_from` when periods are held back, `true` otherwise. #}
+{% macro before_held_back(column='period') -%}
+    {{- column ~ " < '" ~ held_back_from() ~ "'" if held_back_from() else 'true' -}}
 {%- endmacro %}
 
 
 {#
   The condition that keeps the rows of the periods a build recomputes, for the model being built:
   `<column> >= from_period` when from_period is set, except in an incremental model whose table does not
-  exist yet or is fully refreshed (it is built whole); `true` otherwise. Put it on every read of a
-  period's own rows, where the scan can use it; never on the reads of earlier periods a rule looks back to.
+  exist yet or is fully refreshed (it is built whole), and `<column> < held_back_from` when periods are
+  held back; `true` otherwise. Put it on every read of a period's own rows, where the scan can use it;
+  never on the reads of earlier periods a rule looks back to.
 #}
 {% macro in_recomputed_periods(column='period') -%}
-    {%- set start = from_period() -%}
-    {%- if start and (config.get('materialized') != 'incremental' or is_incremental()) -%}
-        {{ column }} >= '{{ start }}'
-    {%- else -%}
-        true
+    {%- set conditions = [] -%}
+    {%- if recomputes_from() -%}
+        {%- do conditions.append(column ~ " >= '" ~ from_period() ~ "'") -%}
     {%- endif -%}
+    {%- if held_back_from() -%}
+        {%- do conditions.append(before_held_back(column)) -%}
+    {%- endif -%}
+    {{- conditions | join(' and ') if conditions else 'true' -}}
+{%- endmacro %}
+
+
+{# Whether the model being built keeps its periods before from_period (an incremental run). #}
+{% macro recomputes_from() -%}
+    {{ return(from_period() and (config.get('materialized') != 'incremental' or is_incremental())) }}
 {%- endmacro %}
 
 
 {#
   The pre-hook of the models that are incremental by period (fct_findings, fct_kpis, fct_membership and
   the monthly intermediate models, models/intermediate/monthly/):
-  on an incremental run, delete the periods that are computed again, those >= from_period, or every
-  row when from_period is not given. A full refresh recreates the table instead.
+  on an incremental run, delete every period from from_period on (held back or not: rows of a held-back
+  period left by an earlier build must not stay), or every row when from_period is not given. A full
+  refresh recreates the table instead.
 #}
 {% macro delete_recomputed_periods() -%}
     {%- if is_incremental() -%}
-    delete from {{ this }} where {{ in_recomputed_periods() }}
+    delete from {{ this }}{% if from_period() %} where period >= '{{ from_period() }}'{% endif %}
     {%- endif -%}
 {%- endmacro %}
 
@@ -54,7 +85,8 @@
   that the tests of a model whose earlier periods this build does not rewrite check only the periods
   >= from_period: an incremental model (the earlier periods were tested when built), and a staging model
   (a view over raw, whose rows of a period change only when the period is ingested again, and that marks
-  the build to start from it).
+  the build to start from it). When periods are held back, no test reads them: the breach that holds
+  them back is the data contracts' to report.
 #}
 {% macro get_where_subquery(relation) -%}
     {%- set conditions = [] -%}
@@ -65,6 +97,9 @@
     {%- if from_period() and tested and 'period' in tested.columns
           and (tested.config.materialized == 'incremental' or tested.fqn[1] == 'staging') -%}
         {%- do conditions.append("period >= '" ~ from_period() ~ "'") -%}
+    {%- endif -%}
+    {%- if held_back_from() and tested and 'period' in tested.columns -%}
+        {%- do conditions.append(before_held_back()) -%}
     {%- endif -%}
     {%- if conditions -%}
         {%- do return('(select * from ' ~ relation ~ ' where ' ~ (conditions | join(' and ')) ~ ') dbt_subquery') -%}

@@ -1,10 +1,10 @@
 """Data contracts as Dagster asset checks (the contracts themselves live in pipelines/quality).
 
-Every check is blocking: one that fails with severity error stops the assets downstream of it, the
-publish step among them; a check whose severity is warn (drift, by default) is shown and does not stop
-anything. The raw tables' checks run inside their ingestion step (pipelines/assets/raw.py); the marts'
-run after `dbt build`, before publishing. Metadata carries counts, periods, county codes and column
-names: never an ID number or a name.
+The marts' checks are blocking: one that fails with severity error stops the publish step; a check whose
+severity is warn (value ranges, drift, population rates, by default) is shown and stops nothing. The raw
+tables' checks run inside their ingestion step (pipelines/assets/raw.py) and hold back the periods they
+breach, and the later ones, rather than the step; the marts' run after `dbt build`, before publishing.
+Metadata carries counts, periods, county codes and column names: never an ID number or a name.
 """
 
 import dagster as dg

@@ -4,7 +4,8 @@ Sources `source('raw', <table>)` map to the asset keys ["raw", <table>] of the i
 graph connects without glue. Periods are incremental: the build covers the periods from `from_period`
 on (the marts keep the earlier ones). Unset, it is the first period not yet published
 (meta.build_pending, marked by the ingestion); every period when the marts do not exist yet, nothing is
-pending, or with `full_refresh`.
+pending, or with `full_refresh`. Periods from the first one whose raw data breaches a blocking contract
+(`held_back_from`) are left out: they wait for corrected extracts, the earlier ones are published.
 """
 
 import json
@@ -17,7 +18,7 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from pipelines.assets.resources import Warehouse
 from pipelines.dbt_cli import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_env, ensure_project_dir, prepare_project
-from pipelines.runs import build_from
+from pipelines.runs import build_from, held_back_from
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -51,14 +52,13 @@ class DbtBuildConfig(dg.Config):
     full_refresh: bool = False
 
 
-def _from_period(config: DbtBuildConfig, warehouse: Warehouse) -> str | None:
-    """The first period to build; None: every period."""
-    if config.full_refresh:
-        return None
-    if config.from_period:
-        return config.from_period
+def build_vars(config: DbtBuildConfig, warehouse: Warehouse) -> dict[str, str]:
+    """dbt's vars: `from_period`, the first period to build (absent: every period), and `held_back_from`,
+    the first period whose raw data breaches a blocking contract (absent: none held back)."""
     with warehouse.connect() as con:
-        return build_from(con)
+        first = None if config.full_refresh else (config.from_period or build_from(con))
+        held = held_back_from(con)
+    return {k: v for k, v in (("from_period", first), ("held_back_from", held)) if v}
 
 
 # No `project=` here: dbt runs in the warehouse's copy of the project (the resource's project_dir).
@@ -73,10 +73,14 @@ def warehouse_models(
     args = ["build", "--exclude-resource-type", "unit_test"]
     if config.full_refresh:
         args.append("--full-refresh")
-    from_period = _from_period(config, warehouse)
-    if from_period:
-        args += ["--vars", json.dumps({"from_period": from_period})]
-    context.log.info(f"dbt build of {'the periods from ' + from_period if from_period else 'every period'}")
+    variables = build_vars(config, warehouse)
+    if variables:
+        args += ["--vars", json.dumps(variables)]
+    first, held = variables.get("from_period"), variables.get("held_back_from")
+    context.log.info(
+        f"dbt build of {'the periods from ' + first if first else 'every period'}"
+        + (f", before {held} (held back: raw data breaches a blocking contract)" if held else "")
+    )
     # dbt runs as a subprocess that reads the working warehouse from its environment
     # (dbt_project/profiles.yml); the in-process executor runs one step at a time.
     os.environ.pop("SAFETYNET_SEEDS", None)

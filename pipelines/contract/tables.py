@@ -83,6 +83,7 @@ class Table:
     columns: tuple[Column, ...]
     household_key: str | None = None  # column name of the household number, for member tables
     payment_reference: str | None = None  # column name unique per payment, for payment tables
+    period_column: str | None = None  # the date or month that must fall within the period (period_mismatch)
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -93,6 +94,13 @@ class Table:
     @property
     def headers(self) -> list[str]:
         return [c.header for c in self.columns]
+
+    @property
+    def event_dates(self) -> tuple[Column, ...]:
+        """Required dates of something that happened before the extract was made (审批日期, 认定日期,
+        识别监测时间, 发证日期): one after the end of the period is plausible (entered ahead, a typo), so the
+        row loads as read and the data-quality report counts it (`date_after_period`)."""
+        return tuple(c for c in self.columns if c.kind == DATE and c.required and c.name != self.period_column)
 
 
 ID_ALIASES = ("身份证号码", "公民身份号码", "证件号码")
@@ -181,6 +189,7 @@ TEMPORARY_ASSISTANCE = Table(
     source="civil_affairs",
     title="临时救助发放明细",
     payment_reference="payment_reference",
+    period_column="payment_date",
     columns=(
         REGION,
         NAME,
@@ -306,6 +315,7 @@ DISABILITY_SUBSIDIES = Table(
     source="disability_federation",
     title="两项补贴发放明细",
     payment_reference="payment_reference",
+    period_column="payment_month",
     columns=(
         REGION,
         NAME,
@@ -350,6 +360,7 @@ HEADER_SEARCH_ROWS = 10
 QUARANTINE_REASONS = (
     "missing_columns",  # whole file
     "file_unreadable",  # whole file
+    "file_encrypted",  # whole file: a workbook protected by a password
     "id_missing",
     "id_mangled",
     "id_format",
@@ -375,5 +386,6 @@ QUALITY_CODES = (
     "elimination_inconsistent",
     "household_no_head",
     "household_several_heads",
+    "date_after_period",
 )
 FILE_STATUS = {"loaded": "已入库", "rejected": "整体拒收"}

@@ -304,3 +304,31 @@ def truncated_xlsx(sheet: list[list]) -> bytes:
     write_xlsx(buf, sheet, "Sheet1", False)
     data = buf.getvalue()
     return data[: len(data) // 2]
+
+
+def encrypted_xlsx(sheet: list[list], seed: str) -> bytes:
+    """An xlsx protected by a password (msoffcrypto-tool; an OLE2 file holding EncryptionInfo and
+    EncryptedPackage). The same bytes for the same seed: the salts and keys msoffcrypto draws from
+    `secrets` come from a generator seeded by `seed`, and its container's timestamps are fixed."""
+    import hashlib
+    from unittest import mock
+
+    from msoffcrypto.format.ooxml import OOXMLFile
+    from msoffcrypto.method import ecma376_agile
+    from msoffcrypto.method.container import ecma376_encrypted
+
+    class FixedNow(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return cls(2020, 1, 1)
+
+    buf = io.BytesIO()
+    write_xlsx(buf, sheet, "Sheet1", False)
+    rng = np.random.default_rng(int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "little"))
+    out = io.BytesIO()
+    with (
+        mock.patch.object(ecma376_agile, "_random_buffer", rng.bytes),
+        mock.patch.object(ecma376_encrypted, "datetime", FixedNow),
+    ):
+        OOXMLFile(io.BytesIO(buf.getvalue())).encrypt("1234", out)
+    return out.getvalue()

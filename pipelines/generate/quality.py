@@ -1,14 +1,17 @@
 """Data-quality cases (rows that load but are counted) and their counting over loaded rows.
 
-`plant_quality_cases` changes clean records so that the report has something to count, without changing
-any KPI or finding: card digits (the columns win), payment references (not used by KPIs; never of a
-planted row), a non-head member's household income (the head's row is used), an elimination date while
-风险是否消除 = 否 (on every member, so the household stays consistent).
+`plant_quality_cases` changes clean records so that the report has something to count: card digits (the
+columns win), payment references (not used by KPIs; never of a planted row), a non-head member's household
+income (the head's row is used), an elimination date while 风险是否消除 = 否 (on every member, so the
+household stays consistent); none of these changes a KPI or finding. And one monitored household per
+period identified after the end of the month, which can (W04 needs d ≤ end(P)): the truth is evaluated on
+the loaded rows, so it says what that row must mean.
 `count_quality` is the plain implementation of decisions.md, "Counting data-quality issues".
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
 import numpy as np
@@ -41,7 +44,11 @@ def _unplanted_households(table: Table, df: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def plant_quality_cases(table: Table, df: pl.DataFrame, rng: np.random.Generator, dirty: float) -> pl.DataFrame:
+def plant_quality_cases(
+    table: Table, df: pl.DataFrame, rng: np.random.Generator, dirty: float, period: str | None = None
+) -> pl.DataFrame:
+    """Quality cases in one table and period; with `period`, also one monitored household identified a
+    few days after the end of the month (date_after_period)."""
     n = df.height
     if n < 4 or "_planted" not in df.columns:
         return df
@@ -90,7 +97,29 @@ def plant_quality_cases(table: Table, df: pl.DataFrame, rng: np.random.Generator
                         dates[i] = d
                         touched[i] = True
                 df = df.with_columns(pl.Series("eliminated_date", dates, dtype=pl.Date))
+            if period is not None:
+                df = _identified_after_period(df, hh, touched, period)
     return df.with_columns(pl.Series("_case", touched))
+
+
+def _identified_after_period(df: pl.DataFrame, hh: pl.DataFrame, touched: np.ndarray, period: str) -> pl.DataFrame:
+    """One household whose 识别监测时间 lies 1–7 days after the end of the period (entered ahead): a
+    plausible row that loads, is counted as date_after_period, and holds nothing back (extracts.md). Its
+    own random stream, so the rest of the dataset is the same as without it."""
+    free = [j for j, idx in enumerate(hh["_i"].to_list()) if not touched[idx].any()]
+    if not free:
+        return df
+    pick = np.random.default_rng([int(period.replace("-", "")), 15])
+    idx = hh["_i"][free[int(pick.integers(len(free)))]].to_list()
+    year, month = map(int, period.split("-"))
+    after = dt.date(year, month, calendar.monthrange(year, month)[1]) + dt.timedelta(days=int(pick.integers(1, 8)))
+    touched[idx] = True
+    return df.with_columns(
+        pl.when(pl.int_range(pl.len()).is_in(idx))
+        .then(pl.lit(after))
+        .otherwise(pl.col("identified_date"))
+        .alias("identified_date")
+    )
 
 
 def count_quality(table_name: str, loaded: pl.DataFrame) -> list[dict]:
@@ -131,4 +160,7 @@ def count_quality(table_name: str, loaded: pl.DataFrame) -> list[dict]:
             loaded.filter(pl.col("eliminated_date").is_not_null() & ~pl.col("risk_eliminated")),
             "elimination_inconsistent",
         )
+    period_end = pl.col("period").str.to_date("%Y-%m").dt.month_end()
+    for c in table.event_dates:
+        emit(loaded.filter(pl.col(c.name) > period_end), "date_after_period")
     return out

@@ -104,8 +104,39 @@ def write_file(ctx, table, period, path, f, cells, vary, src_row) -> dict:
     return {"rows_read": last - hdr, "rows_footer_blank": fb, "_rows": len(f.rows)}
 
 
+def _rejected_whole(ctx, period: str, table, name: str, reason: str, raw_value: str | None) -> None:
+    rel = f"raw/{table.source}/{period}/{name}"
+    ctx.files.append(
+        {
+            "period": period,
+            "source": table.source,
+            "table_name": table.name,
+            "file": rel,
+            "status": "rejected",
+            "rows_read": 0,
+            "rows_loaded": 0,
+            "rows_quarantined": 0,
+            "rows_duplicate": 0,
+            "rows_footer_blank": 0,
+        }
+    )
+    ctx.quarantine.append(
+        {
+            "period": period,
+            "source": table.source,
+            "table_name": table.name,
+            "file": rel,
+            "row_number": None,
+            "reason": reason,
+            "column_name": None,
+            "_raw_value": raw_value,
+        }
+    )
+
+
 def write_oddities(ctx, period: str, samples: dict[str, pl.DataFrame]) -> None:
-    """Files rejected whole (missing_columns, file_unreadable ×3) and files that belong to no table."""
+    """Files rejected whole (missing_columns, file_unreadable ×3, file_encrypted) and files that belong to
+    no table."""
     rng = ctx.rng
     names = sorted(samples)
     picks = [names[int(i)] for i in rng.choice(len(names), size=4, replace=len(names) < 4)]
@@ -137,33 +168,14 @@ def write_oddities(ctx, period: str, samples: dict[str, pl.DataFrame]) -> None:
             (folder / name).write_bytes(b"")
         else:
             (folder / name).write_bytes(formats.garbage(rng))
-        rel = f"raw/{table.source}/{period}/{name}"
-        ctx.files.append(
-            {
-                "period": period,
-                "source": table.source,
-                "table_name": table.name,
-                "file": rel,
-                "status": "rejected",
-                "rows_read": 0,
-                "rows_loaded": 0,
-                "rows_quarantined": 0,
-                "rows_duplicate": 0,
-                "rows_footer_blank": 0,
-            }
-        )
-        ctx.quarantine.append(
-            {
-                "period": period,
-                "source": table.source,
-                "table_name": table.name,
-                "file": rel,
-                "row_number": None,
-                "reason": reason,
-                "column_name": None,
-                "_raw_value": raw_value,
-            }
-        )
+        _rejected_whole(ctx, period, table, name, reason, raw_value)
+    # a workbook with a password, drawing nothing from rng so that every other file stays as it was
+    table = next(t for t in TABLES.values() if t.name == picks[0])
+    name = f"{table.name}_加密.xlsx"
+    folder = ctx.out / "raw" / table.source / period
+    sheet = [[c.header for c in table.columns]]
+    (folder / name).write_bytes(formats.encrypted_xlsx(sheet, seed=f"{period}/{name}"))
+    _rejected_whole(ctx, period, table, name, "file_encrypted", None)
     for src in SOURCES:
         folder = ctx.out / "raw" / src / period
         folder.mkdir(parents=True, exist_ok=True)

@@ -110,7 +110,8 @@ def write_table_period(ctx: Ctx, table: Table, period: str, df: pl.DataFrame, tw
         ]
     )
     if vary:
-        df = plant_quality_cases(table, df, rng, ctx.dirty)
+        # report-2021 reproduces a published table: no identification date moved there
+        df = plant_quality_cases(table, df, rng, ctx.dirty, None if ctx.exact else period)
     n = df.height
     county = df["region_code"].str.slice(0, 6).to_list()
     counties = sorted(set(county)) or ["000000"]

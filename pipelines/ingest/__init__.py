@@ -3,8 +3,9 @@
 Public API:
 - ``discover.discover(dataset) -> Discovery`` — files under ``raw/<source>/<YYYY-MM>/`` assigned to tables
   (``.files``, ``.unassigned``, ``.periods`` per source, ``.for_table(table, period)``).
-- ``read.read_file(path) -> Sheet`` — one extract (format by content) as strings plus per-cell kind tags;
-  raises ``read.Unreadable``.
+- ``read.read_file(path, table=None) -> Sheet`` — one extract (xlsx, xls, CSV or an HTML table, by content;
+  a CSV's delimiter by the table's headers) as strings plus per-cell kind tags; raises ``read.Unreadable``
+  (``read.Encrypted`` for a workbook with a password), whose message is the cause for the file's report.
 - ``normalise.validate_person_ids(ids, tags=None, period_end=None) -> (normalised, reason)`` — the
   vectorised person-id check; ``normalise.*_stage`` — the other vectorised parsers.
 - ``validate.process_file(found, dataset, ctx) -> FileResult`` — header, footers, row validation.

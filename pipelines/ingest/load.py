@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as _dt
 import logging
 from collections import Counter
@@ -116,6 +117,11 @@ class IngestResult:
         return sum(f.quarantined for f in self.files)
 
 
+def _period_end(period: str) -> _dt.date:
+    year, month = map(int, period.split("-"))
+    return _dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
 def _quality_issues(table: C.Table, loaded: pl.DataFrame, period: str) -> pl.DataFrame:
     frames: list[pl.DataFrame] = []
 
@@ -146,6 +152,9 @@ def _quality_issues(table: C.Table, loaded: pl.DataFrame, period: str) -> pl.Dat
             "elimination_inconsistent",
             table.column("eliminated_date").header,
         )
+    end = _period_end(period)
+    for c in table.event_dates:
+        issue(loaded.filter(pl.col(c.name) > end), "date_after_period", c.header)
     if table.household_key:
         key = table.household_key
         hh_cols = [c for c in table.columns if c.household]

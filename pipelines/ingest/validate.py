@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as _dt
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,13 +12,13 @@ import polars as pl
 from pipelines.contract import tables as C
 from pipelines.ingest import normalise as N
 from pipelines.ingest.discover import FoundFile
+from pipelines.ingest.header import match_header
 from pipelines.ingest.normalise import NULL_STR, integer_expr, nfkc, trim
-from pipelines.ingest.read import Sheet, Unreadable, read_file
+from pipelines.ingest.read import Encrypted, Sheet, Unreadable, read_file
 from pipelines.ingest.regions import Regions
 
-_WS = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 # Columns whose value must fall within the period (extracts.md): table -> column name.
-PERIOD_COLUMNS = {"temporary_assistance": "payment_date", "disability_subsidies": "payment_month"}
+PERIOD_COLUMNS = {t.name: t.period_column for t in C.TABLES.values() if t.period_column}
 ID_KINDS = (C.PERSON_ID, C.CARD_NO)
 QUARANTINE_SCHEMA = {
     "period": pl.String,
@@ -33,10 +31,6 @@ QUARANTINE_SCHEMA = {
     "raw_value": pl.String,
     "raw_row": pl.String,
 }
-
-
-def norm_header(s: str) -> str:
-    return _WS.sub("", unicodedata.normalize("NFKC", s or ""))
 
 
 @dataclass
@@ -60,7 +54,7 @@ class Context:
 class FileResult:
     file: str
     status: str  # loaded | rejected
-    reason: str | None = None  # missing_columns | file_unreadable for a file rejected whole
+    reason: str | None = None  # missing_columns | file_unreadable | file_encrypted for a file rejected whole
     rows_read: int = 0
     rows_quarantined: int = 0
     rows_footer_blank: int = 0
@@ -71,29 +65,8 @@ class FileResult:
 
 def find_header(sheet: Sheet, table: C.Table) -> tuple[int | None, dict[str, int], list[str]]:
     """(header row index, column name -> file column index, missing contract headers)."""
-    best_missing: list[str] | None = None
     n = min(C.HEADER_SEARCH_ROWS, sheet.frame.height)
-    cells = sheet.frame.head(n).select(f"c{i}" for i in range(sheet.width)).rows()
-    for r, row in enumerate(cells):
-        normed = [norm_header(v) for v in row]
-        colmap: dict[str, int] = {}
-        missing = []
-        for col in table.columns:
-            idx = None
-            for h in col.headers:  # the contract header first, then each alias
-                hn = norm_header(h)
-                if hn in normed:
-                    idx = normed.index(hn)
-                    break
-            if idx is None:
-                missing.append(col.header)
-            else:
-                colmap[col.name] = idx
-        if not missing:
-            return r, colmap, []
-        if best_missing is None or len(missing) < len(best_missing):
-            best_missing = missing
-    return None, {}, best_missing if best_missing is not None else list(table.headers)
+    return match_header(sheet.frame.head(n).select(f"c{i}" for i in range(sheet.width)).rows(), table)
 
 
 def _unique_names(headers: list[str]) -> list[str]:
@@ -131,9 +104,11 @@ def process_file(found: FoundFile, dataset: Path, ctx: Context) -> FileResult:
 
 def _process_file(found: FoundFile, dataset: Path, ctx: Context) -> FileResult:
     try:
-        sheet = read_file(Path(dataset) / found.path)
-    except Unreadable:
-        return _reject(found, ctx, "file_unreadable", None)
+        sheet = read_file(Path(dataset) / found.path, ctx.table)
+    except Encrypted as e:
+        return _reject(found, ctx, "file_encrypted", str(e))
+    except Unreadable as e:  # the message is a fixed cause (empty file, line over 1 MB …), never data
+        return _reject(found, ctx, "file_unreadable", str(e))
     table = ctx.table
     hdr, colmap, missing = find_header(sheet, table)
     if hdr is None:

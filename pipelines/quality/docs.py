@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.quality.settings import load_settings
+
 LOGO = "static/images/logo-long.png"
 TITLE = "SafetyNet 数据契约 Data contracts"
 
@@ -164,11 +166,14 @@ def write_index(warehouse: Path) -> Path:
     older kept results below as small links. No script, no external URL."""
     docs = Path(warehouse) / "data_docs"
     by_suite = results(warehouse)
-    order = sorted(by_suite, key=lambda s: (by_suite[s][0].success is not False, s))
+    settings = load_settings()
+    severity = {suite: settings.severity_of_suite(suite) for suite in by_suite}
+    order = sorted(by_suite, key=lambda s: (by_suite[s][0].success is not False, severity[s] != "error", s))
     rows = []
     for suite in order:
         newest, older = by_suite[suite][0], by_suite[suite][1:]
-        status = _STATUS[newest.success]
+        # A failed check of severity warn is shown as a warning: it holds nothing back.
+        status = _WARNED if newest.success is False and severity[suite] == "warn" else _STATUS[newest.success]
         counts = "–" if newest.evaluated is None else f"{newest.evaluated} / {newest.failed or 0}"
         suite_page = "expectations/" + "/".join(suite.split(".")) + ".html"
         name = f'<a href="{_e(suite_page)}">{_e(suite)}</a>' if (docs / suite_page).is_file() else _e(suite)
@@ -182,10 +187,12 @@ def write_index(warehouse: Path) -> Path:
             f'<td><a href="{_e(newest.page)}">查看 view</a></td></tr>'
             + (f'<tr class="older"><td></td><td colspan="5">更早 older: {history}</td></tr>' if older else "")
         )
-    failing = sum(by_suite[s][0].success is False for s in order)
+    failing = sum(by_suite[s][0].success is False and severity[s] == "error" for s in order)
+    warned = sum(by_suite[s][0].success is False and severity[s] == "warn" for s in order)
     body = (
         f"<h1>{_e(TITLE)}</h1>"
-        f"<p>{len(order)} 个契约 suites · {failing} 个未通过 failing</p>"
+        f"<p>{len(order)} 个契约 suites · {failing} 个未通过 failing · "
+        f"{warned} 个警告 warnings (不阻断 not blocking)</p>"
         "<table><tr><th>契约 suite</th><th>状态 status</th><th>期次 run</th><th>时间 run time</th>"
         "<th>期望 / 未通过<br>evaluated / failed</th><th>结果 result</th></tr>" + "".join(rows) + "</table>"
     )
@@ -206,6 +213,7 @@ def finish_site(warehouse: Path) -> None:
 
 
 _STATUS = {True: ("passed", "通过 passed"), False: ("failed", "未通过 failed"), None: ("unknown", "未知 unknown")}
+_WARNED = ("warned", "警告 warning")
 
 
 def _status_class(success: bool | None) -> str:
@@ -223,6 +231,7 @@ th,td{border-bottom:1px solid #ddd;padding:.4em .6em;text-align:left;vertical-al
 th{background:#f3f3f3}td.n{text-align:right}code{font-size:.85em;word-break:break-all}
 tr.failed td.status{color:#fff;background:#c62828;font-weight:bold}
 tr.passed td.status{color:#fff;background:#2e7d32}tr.unknown td.status{background:#ddd}
+tr.warned td.status{background:#ffb300;font-weight:bold}
 tr.older td{border-bottom:1px solid #ddd;font-size:.8em;color:#666;padding-top:0}
 tr.older a{margin-right:1em}a.failed{color:#c62828}a.passed{color:#2e7d32}
 """

@@ -1,4 +1,5 @@
-"""The data contracts of the raw tables: contract, quarantine_share, county_coverage, volume_drift.
+"""The data contracts of the raw tables: contract, value_ranges, quarantine_share, county_coverage,
+volume_drift.
 
 The contract suite of a table is built from the input contract (pipelines/contract/tables.py), never
 listed by hand. Person columns (ID numbers, card numbers, names, household numbers, payment references)
@@ -50,10 +51,11 @@ def expected_columns(table: Table) -> list[str]:
 
 
 def contract_expectations(table: Table, periods: list[str], settings: CheckSettings) -> list:
-    """The contract suite of a raw table, from the input contract."""
+    """The contract suite of a raw table, from the input contract: what ingestion guarantees of every
+    loaded table (columns, rows in every period, required values, value sets, codes, payments within
+    the period). A failure is a broken table, so it blocks (severity error by default)."""
     E = g.gx_module().expectations
     person = person_columns(table)
-    earliest = dt.datetime.combine(settings.earliest_date, dt.time())
     out = [
         E.ExpectTableColumnsToMatchSet(column_set=expected_columns(table) + [PERIOD_END], exact_match=True),
         # at least one row in every period validated
@@ -68,10 +70,10 @@ def contract_expectations(table: Table, periods: list[str], settings: CheckSetti
             out.append(E.ExpectColumnValuesToBeInSet(column=c.name, value_set=sorted(set(c.values.values()))))
         elif c.kind == BOOL:
             out.append(E.ExpectColumnValuesToBeInSet(column=c.name, value_set=[True, False]))
-        elif c.kind == MONEY:
-            out.append(E.ExpectColumnValuesToBeBetween(column=c.name, min_value=0, max_value=settings.money_max))
-        elif c.kind == INTEGER:
-            out.append(E.ExpectColumnValuesToBeBetween(column=c.name, min_value=1, max_value=settings.integer_max))
+        elif c.kind == MONEY:  # amount_negative quarantines the rest
+            out.append(E.ExpectColumnValuesToBeBetween(column=c.name, min_value=0))
+        elif c.kind == INTEGER:  # integer_format quarantines the rest
+            out.append(E.ExpectColumnValuesToBeBetween(column=c.name, min_value=1))
         elif c.kind == REGION_CODE:
             out.append(E.ExpectColumnValuesToMatchRegex(column=c.name, regex=r"^[0-9]{12}$"))
         elif c.kind == MONTH:
@@ -80,16 +82,12 @@ def contract_expectations(table: Table, periods: list[str], settings: CheckSetti
                     column_A=c.name, column_B="period", ignore_row_if="either_value_is_missing"
                 )
             )
-        elif c.kind == DATE:
-            out.append(E.ExpectColumnValuesToBeBetween(column=c.name, min_value=earliest))
-            if c.required:
-                # An optional date (风险消除时间) may lie after the period: filled while 风险是否消除 = 否
-                # (counted as elimination_inconsistent) or planned; required dates may not.
-                out.append(
-                    E.ExpectColumnPairValuesAToBeGreaterThanB(
-                        column_A=PERIOD_END, column_B=c.name, or_equal=True, ignore_row_if="either_value_is_missing"
-                    )
+        elif c.kind == DATE and c.name == table.period_column:  # period_mismatch quarantines the rest
+            out.append(
+                E.ExpectColumnPairValuesAToBeGreaterThanB(
+                    column_A=PERIOD_END, column_B=c.name, or_equal=True, ignore_row_if="either_value_is_missing"
                 )
+            )
     for name in DERIVED_COLUMNS.get(table.name, ()):
         out.append(E.ExpectColumnValuesToNotBeNull(column=name))
         if name == "region_code":
@@ -97,6 +95,32 @@ def contract_expectations(table: Table, periods: list[str], settings: CheckSetti
     for name in LINEAGE_COLUMNS:
         out.append(E.ExpectColumnValuesToNotBeNull(column=name))
     out.append(E.ExpectColumnValuesToBeBetween(column="source_row", min_value=1))
+    return out
+
+
+def value_range_expectations(table: Table, settings: CheckSettings) -> list:
+    """The plausible ranges of single values (value_ranges): amounts and household sizes under their
+    ceilings, dates from earliest_date on, and the dates of events (审批日期, 认定日期, 识别监测时间, 发证日期)
+    not after the end of the period. A row outside them loaded as read and is data (a date entered ahead
+    is counted as date_after_period on 数据质量): shown, never a reason to hold the city back (severity
+    warn by default)."""
+    E = g.gx_module().expectations
+    earliest = dt.datetime.combine(settings.earliest_date, dt.time())
+    events = {c.name for c in table.event_dates}
+    out = []
+    for c in table.columns:
+        if c.kind == MONEY:
+            out.append(E.ExpectColumnValuesToBeBetween(column=c.name, max_value=settings.money_max))
+        elif c.kind == INTEGER:
+            out.append(E.ExpectColumnValuesToBeBetween(column=c.name, max_value=settings.integer_max))
+        elif c.kind == DATE:
+            out.append(E.ExpectColumnValuesToBeBetween(column=c.name, min_value=earliest))
+            if c.name in events:
+                out.append(
+                    E.ExpectColumnPairValuesAToBeGreaterThanB(
+                        column_A=PERIOD_END, column_B=c.name, or_equal=True, ignore_row_if="either_value_is_missing"
+                    )
+                )
     return out
 
 
@@ -140,15 +164,11 @@ def contract_frame(con, table: Table, periods: list[str]) -> pd.DataFrame:
     return con.sql(sql, params=[list(periods)]).pl().to_pandas()
 
 
-def _check_contract(con, locations, table: Table, periods, settings) -> CheckOutcome:
-    name = "contract"
+def _check_rows(locations, table: Table, periods, settings, name: str, make, frame) -> CheckOutcome:
+    """Run one row-level suite (contract, value_ranges) over the frame of the periods; the periods that
+    breach it are found by validating each period's slice again."""
     severity = settings.severity_of(name, table.name)
-    suite = f"raw.{table.name}.contract"
-    frame = contract_frame(con, table, periods)
-
-    def make():
-        return contract_expectations(table, periods, settings)
-
+    suite = f"raw.{table.name}.{name}"
     result = g.run_suite(
         locations.warehouse,
         suite,
@@ -431,10 +451,14 @@ def check_raw(
             CheckOutcome(n, True, settings.severity_of(n, table), d, "no period to check", {"periods": []})
             for n, d in RAW_CHECKS.items()
         ]
-    outcomes = [
-        _check_contract(con, locations, spec, periods, settings),
-        _check_quarantine_share(con, locations, spec, periods, settings),
-    ]
+    rows = contract_frame(con, spec, periods)  # one frame for both row-level suites
+    suites = {
+        "contract": lambda: contract_expectations(spec, periods, settings),
+        "value_ranges": lambda: value_range_expectations(spec, settings),
+    }
+    outcomes = [_check_rows(locations, spec, periods, settings, name, make, rows) for name, make in suites.items()]
+    del rows  # the largest frame of the step: freed before the next checks
+    outcomes.append(_check_quarantine_share(con, locations, spec, periods, settings))
     frame = county_frame(con, table, periods) if has_table(con, f"raw.{table}") else _empty_county_frame()
     outcomes.append(_check_county_coverage(con, locations, spec, periods, settings, frame))
     outcomes.append(_check_volume_drift(con, locations, spec, periods, settings, frame))

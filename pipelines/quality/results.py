@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.quality.docs import results
+from pipelines.quality.settings import load_settings
 
 STATUS_LABELS = {True: "通过", False: "未通过", None: "未知"}
+WARNED = "警告(不阻断)"  # a failed check of severity warn: shown, holds nothing back
 
 
 @dataclass(frozen=True)
@@ -25,10 +27,11 @@ class ContractResult:
     evaluated: int | None
     failed: int | None
     page: Path  # the result's page in the Data Docs site
+    severity: str = "error"  # of the check, from config/checks.toml: error holds back, warn does not
 
     @property
     def status(self) -> str:
-        return STATUS_LABELS[self.success]
+        return WARNED if self.success is False and self.severity == "warn" else STATUS_LABELS[self.success]
 
 
 def latest_results(locations) -> list[ContractResult]:
@@ -38,6 +41,7 @@ def latest_results(locations) -> list[ContractResult]:
     if not docs.is_dir():
         return []
     by_suite = results(warehouse)
+    settings = load_settings()
     out = [
         ContractResult(
             suite=suite,
@@ -47,8 +51,9 @@ def latest_results(locations) -> list[ContractResult]:
             evaluated=newest.evaluated,
             failed=newest.failed,
             page=docs / newest.page,
+            severity=settings.severity_of_suite(suite),
         )
         for suite, kept in by_suite.items()
         for newest in kept[:1]
     ]
-    return sorted(out, key=lambda r: (r.success is not False, r.suite))
+    return sorted(out, key=lambda r: (r.success is not False, r.severity != "error", r.suite))

@@ -17,12 +17,37 @@ DEFAULT_PATH = REPO_ROOT / "config" / "checks.toml"
 SEVERITIES = ("error", "warn")
 
 RAW_CHECKS: dict[str, str] = {
-    "contract": "表结构与取值符合输入契约 The table matches the input contract: columns, required values, "
-    "enumerations, ranges, region codes, dates within the period, rows in every period",
+    "contract": "表结构与取值符合输入契约 The table matches the input contract: columns, rows in every "
+    "period, required values, enumerations, region codes, payments within the period",
+    "value_ranges": "单行取值在合理范围 Single values are plausible: amounts and household sizes under their "
+    "ceilings, dates not before the earliest date, event dates not after the period (date_after_period)",
     "quarantine_share": "隔离行占比不超过阈值 Share of quarantined rows per period at most the threshold",
     "county_coverage": "上期有数据的区县本期仍有数据 Every county with rows in the previous period has rows now",
     "volume_drift": "区县行数环比降幅不超过阈值 Rows per county did not fall sharply against the previous period",
 }
+# What a department does when its table breaches a raw check of severity error (status, 数据质量).
+RAW_CHECK_ACTIONS: dict[str, str] = {
+    "contract": "表不符合输入契约(列、必填值、取值集合):核对文件后重新报送 the table breaks the input contract: check "
+    "the file and send it again",
+    "value_ranges": "取值超出合理范围:核对后重新报送,或在 config/checks.toml 中设为 warn check the values and send "
+    "the file again, or set the check to warn",
+    "quarantine_share": "多数行被隔离:按隔离原因修正文件后重新报送 most rows were quarantined: fix the file by the "
+    "quarantine reasons and send it again",
+    "county_coverage": "有区县本期没有数据:补报缺失区县的文件 a county has no rows this period: send its file",
+    "volume_drift": "区县行数骤降:核对是否漏报 a county's rows fell sharply: check whether rows are missing",
+}
+
+
+def breach_actions(checks: str) -> str:
+    """What to do about the breached checks, given as recorded ("contract, county_coverage")."""
+    return "; ".join(RAW_CHECK_ACTIONS.get(c.strip(), c.strip()) for c in checks.split(",") if c.strip())
+
+
+def breach_advice(breach: dict) -> str:
+    """One line for a held-back breach {"table", "period", "checks"}: where, which checks, what to do."""
+    return f"raw.{breach['table']} {breach['period']} ({breach['checks']}): {breach_actions(breach['checks'])}"
+
+
 MART_CHECKS: dict[str, dict[str, str]] = {
     "fct_findings": {
         "contract": "预警核查结果的键、规则、类型、等级与持续期有效 Findings: keys present, rule, kind and "
@@ -33,15 +58,19 @@ MART_CHECKS: dict[str, dict[str, str]] = {
         "present and non-negative, rates between 0 and 1",
         "region_totals": "上级区域的可加指标等于下级之和 Additive indicators of a city or county equal the "
         "sum over its children; K01_persons lies between the largest child and the sum",
+        "population_rates": "低保覆盖率不超过1 Dibao coverage rates (K02, over the registered population of "
+        "the region_population seed) are at most 1: above it, the seed is out of date for that region",
     },
 }
 
 _DEFAULT_SEVERITY = {
     "contract": "error",
+    "value_ranges": "warn",
     "quarantine_share": "error",
     "county_coverage": "error",
     "volume_drift": "warn",
     **{f"{mart}.{name}": "error" for mart, checks in MART_CHECKS.items() for name in checks},
+    "fct_kpis.population_rates": "warn",
 }
 
 
@@ -60,6 +89,12 @@ class CheckSettings:
     earliest_date: dt.date = dt.date(1990, 1, 1)
     totals_tolerance: float = 1e-6
     results_kept: int = 10
+
+    def severity_of_suite(self, suite: str) -> str:
+        """The severity of a suite by its name: `raw.<table>.<check>` or `<mart>.<check>`."""
+        parts = suite.split(".")
+        subject, check = (parts[1], parts[2]) if parts[0] == "raw" and len(parts) == 3 else (parts[0], parts[-1])
+        return self.severity_of(check, subject)
 
     def severity_of(self, check: str, subject: str) -> str:
         """The severity of a raw check on a table (`<table>.<check>` overrides `<check>`) or of a mart

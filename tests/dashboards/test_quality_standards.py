@@ -4,16 +4,19 @@ prints a person."""
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import polars as pl
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from dashboards import data
 from pipelines.publish import current
-from tests.dashboards.conftest import ADMIN, ANALYST, OFFICER, snapshot_rows
+from tests.dashboards.conftest import ADMIN, ANALYST, APP, OFFICER, snapshot_rows
 
 ROLES = [ADMIN, ANALYST, OFFICER]
 
@@ -60,6 +63,50 @@ def test_quality_page_renders_with_the_snapshot_totals(run_app, app_warehouse, v
     assert _number(_metric(at, "契约数")) > 0
     for frame in at.dataframe:
         assert "原始值" not in frame.value.columns and "raw_value" not in frame.value.columns
+
+
+def test_a_date_after_the_period_is_counted_on_the_page_and_holds_nothing_back(run_app, app_warehouse):
+    """The generated monitoring roster has households identified after the end of the month: the page
+    counts them under their label, lists value_ranges as a warning, and shows no held-back period."""
+    at = run_app(ADMIN, "quality")
+    assert not at.exception, [e.value for e in at.exception]
+    [(expected,)] = snapshot_rows(
+        app_warehouse, "select count(*) from raw.quality_issues where code = 'date_after_period'"
+    )
+    assert expected > 0
+    issues = next(f.value for f in at.dataframe if "问题代码" in f.value.columns)
+    row = issues[issues["问题代码"] == "date_after_period"]
+    assert list(row["问题"]) == ["日期晚于统计期末(已入库)"] and list(row["条数"]) == [expected]
+    contracts = next(f.value for f in at.dataframe if "契约" in f.value.columns)
+    assert list(contracts[contracts["契约"] == "raw.monitoring.value_ranges"]["状态"]) == ["警告(不阻断)"]
+    assert not at.warning or all("暂缓发布" not in w.value for w in at.warning)
+
+
+def test_a_held_back_period_is_named_with_its_check_and_what_to_do(app_warehouse, tmp_path, monkeypatch):
+    """A snapshot published while the newest period's raw data breached a contract says so on the page."""
+    warehouse = tmp_path / "warehouse"
+    shutil.copytree(app_warehouse.warehouse, warehouse, ignore=shutil.ignore_patterns("dagster_home"))
+    pointer = warehouse / "published" / "current.json"
+    record = json.loads(pointer.read_text(encoding="utf-8"))
+    record["held_back"] = [{"table": "monitoring", "period": "2026-12", "checks": "county_coverage"}]
+    pointer.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setenv("SAFETYNET_DATA", str(app_warehouse.data))
+    monkeypatch.setenv("SAFETYNET_WAREHOUSE", str(warehouse))
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state["viewer"] = ANALYST
+    at.switch_page("views/quality.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("统计期 2026-12 起暂缓发布" in w.value for w in at.warning)
+    held = next(f.value for f in at.dataframe if "处理办法" in f.value.columns)
+    assert held.to_dict("records") == [
+        {
+            "统计期": "2026-12",
+            "表": "防止返贫监测对象",
+            "未通过检查": "county_coverage",
+            "处理办法": "有区县本期没有数据:补报缺失区县的文件 a county has no rows this period: send its file",
+        }
+    ]
 
 
 def test_period_filter_narrows_the_file_totals(run_app, app_warehouse):

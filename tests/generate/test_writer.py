@@ -202,7 +202,7 @@ def test_every_reason_code_is_planted(written):
     q = pl.read_csv(out / "truth" / "quarantine.csv", infer_schema=False)
     assert set(q["reason"]) == set(QUARANTINE_REASONS)
     whole = q.filter(pl.col("row_number").is_null())
-    assert set(whole["reason"]) == {"missing_columns", "file_unreadable"}
+    assert set(whole["reason"]) == {"missing_columns", "file_unreadable", "file_encrypted"}
 
 
 def test_every_quality_code_is_counted(written):

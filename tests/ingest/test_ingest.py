@@ -248,9 +248,10 @@ def test_whole_file_rejections_and_completeness(dataset, con):
     ]
     assert q(con, "SELECT reason, row_number, column_name, raw_value FROM raw.quarantine ORDER BY file") == [
         ("missing_columns", None, None, "身份证号"),
-        ("file_unreadable", None, None, None),
-        ("file_unreadable", None, None, None),
-        ("file_unreadable", None, None, None),
+        # a file rejected whole as unreadable names its cause (never data)
+        ("file_unreadable", None, None, "xlsx 内容无法读取 (xlsx content could not be read)"),
+        ("file_unreadable", None, None, "空文件 (empty file)"),
+        ("file_unreadable", None, None, "二进制内容 (binary content)"),
         ("missing_columns", None, None, "认定日期"),
     ]
     st = period_status(con, dataset)

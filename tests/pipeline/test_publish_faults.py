@@ -128,7 +128,7 @@ def test_killed_run_leaves_the_snapshot_and_the_next_run_completes(baseline, tmp
     assert not list(locations.published_dir.glob(".*.partial"))
 
 
-def test_a_missing_county_blocks_publishing_and_is_reported(baseline, tmp_path):
+def test_a_missing_county_in_a_published_period_keeps_the_last_good_snapshot(baseline, tmp_path):
     locations = _copy(baseline, tmp_path, data=True)
     before = _read_snapshot(locations)
     last = sorted((locations.data / "raw" / "civil_affairs").iterdir())[-1]
@@ -136,10 +136,12 @@ def test_a_missing_county_blocks_publishing_and_is_reported(baseline, tmp_path):
     county = county_files[1].stem.split("_")[1]
     county_files[1].unlink()  # one county's dibao extract did not arrive
     summary = run_pipeline(locations)
-    assert not summary.ok
+    assert not summary.ok and not summary.failed
+    assert summary.held_back_from == last.name
     report = summary.describe()
     assert "county_coverage" in report and "dibao" in report and county in report
-    assert "Nothing was published" in report and "data_docs/index.html" in report
+    assert "HELD BACK" in report and "Nothing was published" in report and "data_docs/index.html" in report
+    # The period was in service before its extract broke: the last good snapshot stays, it is not withdrawn.
     assert _read_snapshot(locations) == before
     assert f"raw.dibao {last.name}" in describe_status(locations)
     # Not fixed, not published: the next run reads the period again and refuses again.
@@ -166,7 +168,7 @@ def _break_status_column(path: Path) -> None:
     path.write_text(out.getvalue(), encoding="utf-8")
 
 
-def test_a_column_of_wrong_values_blocks_publishing(baseline, tmp_path):
+def test_a_column_of_wrong_values_in_a_published_period_keeps_the_last_good_snapshot(baseline, tmp_path):
     locations = _copy(baseline, tmp_path, data=True)
     before = _read_snapshot(locations)
     last = sorted((locations.data / "raw" / "civil_affairs").iterdir())[-1]
@@ -176,6 +178,59 @@ def test_a_column_of_wrong_values_blocks_publishing(baseline, tmp_path):
     assert not summary.ok
     assert "dibao" in summary.describe()
     assert _read_snapshot(locations) == before
+
+
+def _period_hashes(locations: Locations, before: str) -> dict[str, tuple[int, str]]:
+    """Rows and an order-free content hash of the published findings and KPIs of the periods before one."""
+    snapshot = publish.current(locations)
+    with duckdb.connect(str(snapshot.path(locations)), read_only=True) as con:
+        return {
+            table: con.execute(
+                f"select count(*), md5(coalesce(string_agg(h, '' order by h), '')) "
+                f"from (select md5(t::varchar) as h from {table} t where period < ?)",
+                [before],
+            ).fetchone()
+            for table in publish.HASHED
+        }
+
+
+def test_a_breach_in_the_newest_period_holds_back_only_that_period(baseline, tmp_path):
+    """A new city's first run, one county's dibao extract of the newest month missing: the earlier
+    months are built and published exactly as with every file present; the newest waits, named with its
+    check in the run's report, the snapshot, `safetynet status`; once the file arrives, it is published."""
+    locations = Locations(tmp_path / "data", tmp_path / "warehouse")
+    shutil.copytree(baseline.data, locations.data)
+    periods = sorted(p.name for p in (locations.data / "raw" / "civil_affairs").iterdir())
+    newest = periods[-1]
+    missing = sorted((locations.data / "raw" / "civil_affairs" / newest).glob("dibao_3*"))[1]
+    kept = tmp_path / missing.name
+    shutil.move(missing, kept)
+
+    summary = run_pipeline(locations)
+    assert not summary.ok and not summary.failed, summary.describe()
+    assert summary.held_back_from == newest
+    assert [(b["table"], b["period"]) for b in summary.held_back] == [("dibao", newest)]
+    assert "county_coverage" in summary.held_back[0]["checks"]
+    report = summary.describe()
+    assert f"periods from {newest}" in report and "published" in report and "HELD BACK" in report
+    snapshot = publish.current(locations)
+    assert snapshot.periods == periods[:-1]
+    assert snapshot.held_back_from == newest and snapshot.held_back == summary.held_back
+    assert _period_hashes(locations, newest) == _period_hashes(baseline, newest)
+    status = describe_status(locations)
+    assert f"HELD BACK: periods from {newest}" in status
+    assert f"raw.dibao {newest} (county_coverage)" in status and "send its file" in status
+    # Nothing changed: the next run builds nothing more and still says what waits.
+    again = run_pipeline(locations)
+    assert again.held_back_from == newest and again.published is None and not again.failed
+    assert publish.current(locations).file == snapshot.file
+
+    shutil.move(kept, missing)  # the department sends the county's file
+    fixed = run_pipeline(locations)
+    assert fixed.ok, fixed.describe()
+    assert fixed.published.periods == periods and fixed.published.held_back == []
+    assert _period_hashes(locations, "9999-12") == _period_hashes(baseline, "9999-12")
+    assert "HELD BACK" not in describe_status(locations).split("发布 published")[0]
 
 
 def test_a_reader_holding_the_snapshot_never_blocks_a_run(baseline, tmp_path):

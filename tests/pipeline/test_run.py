@@ -92,6 +92,27 @@ def test_quality_counts_equal_truth(ingested):
     assert got.sort(key).to_dicts() == truth.select(got.columns).sort(key).to_dicts()
 
 
+def test_a_household_identified_after_the_period_loads_is_counted_and_publishes(ingested):
+    """The generator plants in every period a monitored household whose 识别监测时间 lies a few days after
+    the end of the month: it loads as read, counts as date_after_period at that column (one per member
+    row), the value_ranges contract warns, and nothing is held back (the run above published)."""
+    locations, summary = ingested
+    after = _query(
+        locations,
+        "select period, source_file as file, source_row::integer as row_number from raw.monitoring "
+        "where identified_date > last_day(strptime(period, '%Y-%m'))",
+    )
+    assert sorted(set(after["period"])) == sorted(summary.ingested)
+    counted = _query(
+        locations,
+        "select period, file, row_number from raw.quality_issues "
+        "where code = 'date_after_period' and table_name = 'monitoring' and column_name = '识别监测时间'",
+    )
+    assert counted.sort(counted.columns).to_dicts() == after.sort(after.columns).to_dicts()
+    assert summary.published is not None and not summary.held_back
+    assert any("monitoring value_ranges" in w for w in summary.warnings)
+
+
 def test_second_run_reads_nothing_and_full_refresh_is_idempotent(ingested):
     locations, first = ingested
     before = {t: _digest(_query(locations, f"select * exclude (loaded_at) from raw.{t}")) for t in TABLES}

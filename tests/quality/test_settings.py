@@ -32,11 +32,18 @@ def test_the_repository_file_gives_the_documented_defaults(monkeypatch):
     assert "temporary_assistance" not in settings.coverage_tables
     assert {n: settings.severity_of(n, "dibao") for n in RAW_CHECKS} == {
         "contract": "error",
+        "value_ranges": "warn",
         "quarantine_share": "error",
         "county_coverage": "error",
         "volume_drift": "warn",
     }
-    assert all(settings.severity_of(n, m) == "error" for m, checks in MART_CHECKS.items() for n in checks)
+    marts = {f"{m}.{n}": settings.severity_of(n, m) for m, checks in MART_CHECKS.items() for n in checks}
+    assert marts == {
+        "fct_findings.contract": "error",
+        "fct_kpis.contract": "error",
+        "fct_kpis.region_totals": "error",
+        "fct_kpis.population_rates": "warn",
+    }
 
 
 def test_a_settings_file_changes_severities_and_thresholds(tmp_path, monkeypatch):

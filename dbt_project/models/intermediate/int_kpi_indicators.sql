@@ -40,7 +40,7 @@
 with periods as (
     select period
     from {{ ref('int_periods') }}
-    where is_complete
+    where is_complete and {{ before_held_back() }}
 ),
 regions as (
     select p.period, g.region_code, g.level
