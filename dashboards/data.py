@@ -23,6 +23,7 @@ import duckdb
 import polars as pl
 
 from pipelines import publish
+from pipelines.contract.rules import RULES
 from pipelines.contract.tables import BOOL, ENUM, TABLES
 from pipelines.exports import ExportedList, read_list, write_list
 from pipelines.exports.audit import download_entry, read_downloads, record_download
@@ -411,7 +412,8 @@ def standards_in_force(locations: Locations, viewer, period: str | None = None) 
 
 
 def rule_catalogue(locations: Locations, viewer) -> pl.DataFrame:
-    """The rule catalogue (int_rule_parameters) with Chinese kind and severity labels."""
+    """The rule catalogue as in force (int_rule_parameters) with Chinese kind and severity labels and the
+    tables each rule reads."""
     df = query(
         locations,
         """
@@ -422,7 +424,12 @@ def rule_catalogue(locations: Locations, viewer) -> pl.DataFrame:
     )
     df = _labelled(df, "kind", KIND_LABELS, "kind_label")
     df = _labelled(df, "severity", SEVERITY_LABELS, "severity_label")
-    return df.with_columns(parameter=_rule_parameter_text())
+    # the tables each rule reads, by their Chinese titles, from the rule catalogue
+    sources = {r.id: "、".join(TABLES[t].title for t in r.tables) for r in RULES.values()}
+    return df.with_columns(
+        parameter=_rule_parameter_text(),
+        tables_label=pl.col("rule_id").replace_strict(sources, default=None, return_dtype=pl.String),
+    )
 
 
 # The parameter each rule reads (rules.md, "Parameters"); the others have none.

@@ -67,6 +67,7 @@ catalogue = rules.select(
     pl.col("severity_label").alias("等级"),
     pl.when(pl.col("enabled")).then(pl.lit("是")).otherwise(pl.lit("否")).alias("启用"),
     pl.col("parameter").fill_null("–").alias("参数(生效值)"),
+    pl.col("tables_label").fill_null("–").alias("数据来源"),
     # what the dataset's rule settings (warning_rules seed) say; none: –
     pl.when(params.is_in(["", "{}", "null"]).not_()).then(params).otherwise(pl.lit("–")).alias("规则设置"),
 )

@@ -39,9 +39,9 @@
 
 {#
   The union of every rule model. dbt knows a model's parents from the ref() calls it sees when parsing,
-  before the graph exists, so the model calling this macro must name each rule model once in a
-  `-- depends_on: {{ ref('int_findings__...') }}` line; a rule model that is not named stops the build
-  with the line to add, rather than silently missing from the union.
+  before the graph exists, so the model calling this macro names each rule model of the catalogue in a
+  `-- depends_on:` line (a loop over vars.rule_catalogue); a rule model missing from the catalogue stops
+  the build with what to add, rather than silently missing from the union.
 #}
 {% macro union_findings() -%}
     {% set columns = findings_columns() %}
@@ -56,12 +56,9 @@
             {% endif %}
         {% endfor %}
         {% if missing %}
-            {% set lines = [] %}
-            {% for name in missing %}
-                {% do lines.append("-- depends_on: {{ ref('" ~ name ~ "') }}") %}
-            {% endfor %}
             {{ exceptions.raise_compiler_error(
-                "Rule model(s) not declared in " ~ model.name ~ ".sql; add:\n" ~ (lines | join("\n"))) }}
+                "Rule model(s) missing from the rule catalogue (vars.rule_catalogue in dbt_project.yml): "
+                ~ (missing | join(", ")) ~ ". Add an entry (id, name, kind, severity, params, tables, model).") }}
         {% endif %}
     {% endif %}
     {% if names %}

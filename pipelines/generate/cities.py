@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipelines.contract import RULE_IDS
+from pipelines.contract import RULE_IDS, RULES
 
 
 @dataclass(frozen=True)
@@ -79,21 +79,9 @@ class StandardsSchedule:
         return out
 
 
-DEFAULT_SEVERITY = {
-    "W01": "orange",
-    "W02": "yellow",
-    "W03": "yellow",
-    "W04": "red",
-    "W05": "orange",
-    "W06": "orange",
-    "W07": "yellow",
-    "W08": "orange",
-    "V01": "orange",
-    "V02": "orange",
-    "V03": "yellow",
-    "V04": "yellow",
-}
-DEFAULT_PARAMS = {"W04": {"within_days": 30}, "W05": {"self_care_levels": ["全失能"]}, "W07": {"drop_ratio": 0.30}}
+# The catalogue's defaults (pipelines/contract/rules.py); a city's settings override them per rule.
+DEFAULT_SEVERITY = {r.id: r.severity for r in RULES.values()}
+DEFAULT_PARAMS = {r.id: dict(r.params) for r in RULES.values() if r.params}
 
 
 @dataclass(frozen=True)

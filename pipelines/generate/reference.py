@@ -43,23 +43,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
+from pipelines.contract.rules import RULES as CATALOGUE
 from pipelines.contract.tables import TEKUN
 
-# rule id -> (kind, default severity, default params); rules.md
-RULES: dict[str, tuple[str, str, dict]] = {
-    "W01": ("warning", "orange", {}),
-    "W02": ("warning", "yellow", {}),
-    "W03": ("warning", "yellow", {}),
-    "W04": ("warning", "red", {"within_days": 30}),
-    "W05": ("warning", "orange", {"self_care_levels": ["全失能"]}),
-    "W06": ("warning", "orange", {}),
-    "W07": ("warning", "yellow", {"drop_ratio": 0.30}),
-    "W08": ("warning", "orange", {}),
-    "V01": ("verification", "orange", {}),
-    "V02": ("verification", "orange", {}),
-    "V03": ("verification", "yellow", {}),
-    "V04": ("verification", "yellow", {}),
-}
+# rule id -> (kind, default severity, default params): the rule catalogue (pipelines/contract/rules.py)
+RULES: dict[str, tuple[str, str, dict]] = {r.id: (r.kind, r.severity, dict(r.params)) for r in CATALOGUE.values()}
 
 FINDINGS_SCHEMA = {
     "period": pl.String,

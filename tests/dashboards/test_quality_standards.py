@@ -15,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards import data
+from pipelines.contract import RULES
 from pipelines.publish import current
 from tests.dashboards.conftest import ADMIN, ANALYST, APP, OFFICER, snapshot_rows
 
@@ -193,6 +194,8 @@ def test_rule_catalogue_lists_all_twelve_rules(run_app, app_warehouse, viewer):
     assert len(catalogue) == 12 and set(catalogue["编号"]) == expected
     assert set(catalogue["类型"]) <= {"预警", "核查"} and set(catalogue["等级"]) <= {"红", "橙", "黄"}
     assert set(catalogue["启用"]) <= {"是", "否"}
+    assert dict(zip(catalogue["编号"], catalogue["名称"])) == {r.id: r.name for r in RULES.values()}
+    assert dict(zip(catalogue["编号"], catalogue["数据来源"]))["W04"] == "防止返贫监测对象、临时救助发放明细"
 
 
 def test_rule_catalogue_shows_each_rules_parameter_in_force(run_app, app_warehouse):

@@ -15,19 +15,10 @@
     on_schema_change='sync_all_columns',
     pre_hook="{{ delete_recomputed_periods() }}"
 ) }}
--- The rule models (a new rule model needs its line here: dbt learns a model's parents when parsing):
--- depends_on: {{ ref('int_findings__w01_monitored_income_below_standard') }}
--- depends_on: {{ ref('int_findings__w02_severe_disability_without_nursing_subsidy') }}
--- depends_on: {{ ref('int_findings__w03_dibao_disabled_without_living_subsidy') }}
--- depends_on: {{ ref('int_findings__w04_sudden_hardship_without_assistance') }}
--- depends_on: {{ ref('int_findings__w05_dispersed_tekun_without_care_agreement') }}
--- depends_on: {{ ref('int_findings__w06_relapse_after_risk_eliminated') }}
--- depends_on: {{ ref('int_findings__w07_monitored_income_drop') }}
--- depends_on: {{ ref('int_findings__w08_low_income_family_below_standard') }}
--- depends_on: {{ ref('int_findings__v01_dibao_and_tekun') }}
--- depends_on: {{ ref('int_findings__v02_dibao_in_several_counties') }}
--- depends_on: {{ ref('int_findings__v03_disability_subsidy_paid_twice') }}
--- depends_on: {{ ref('int_findings__v04_dibao_benefit_above_cap') }}
+-- The rule models of the catalogue (dbt learns a model's parents when parsing; vars.rule_catalogue):
+{%- for rule in var('rule_catalogue') %}
+-- depends_on: {{ ref(rule.model) }}
+{%- endfor %}
 {%- set recompute_from = from_period if (from_period and is_incremental()) else none %}
 with findings as (
     {{ union_findings() }}
