@@ -4,9 +4,15 @@
   read the staging models of earlier months directly).
 #}
 {% macro from_period() -%}
-    {%- set value = var('from_period', none) -%}
+    {{ return(period_var('from_period')) }}
+{%- endmacro %}
+
+
+{# A var naming a month: validated YYYY-MM, or none when unset. #}
+{% macro period_var(name) -%}
+    {%- set value = var(name, none) -%}
     {%- if value and not modules.re.match('^[0-9]{4}-(0[1-9]|1[0-2])$', value | string) -%}
-        {{ exceptions.raise_compiler_error("from_period must be YYYY-MM") }}
+        {{ exceptions.raise_compiler_error(name ~ " must be YYYY-MM") }}
     {%- endif -%}
     {{ return(value) }}
 {%- endmacro %}
@@ -18,11 +24,7 @@
   in the staging views for the data-quality report. Unset: nothing is held back.
 #}
 {% macro held_back_from() -%}
-    {%- set value = var('held_back_from', none) -%}
-    {%- if value and not modules.re.match('^[0-9]{4}-(0[1-9]|1[0-2])$', value | string) -%}
-        {{ exceptions.raise_compiler_error("held_back_from must be YYYY-MM") }}
-    {%- endif -%}
-    {{ return(value) }}
+    {{ return(period_var('held_back_from')) }}
 {%- endmacro %}
 
 
