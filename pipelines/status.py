@@ -40,9 +40,8 @@ def describe_status(locations: Locations) -> str:
                 state = "complete 完整"
             elif not any(p.tables_read.values()):
                 state = "not ingested 未入库"
-            else:
-                missing = ", ".join(t for t, ok in p.tables_read.items() if not ok)
-                state = f"INCOMPLETE 不完整 (no file read for: {missing})"
+            else:  # what an expected table lacks (a table is expected from its first period on file)
+                state = f"INCOMPLETE 不完整 (no file read for: {', '.join(p.missing)})"
             out.append(f"  {p.period}  {state}")
         unassigned = discover(locations.data).unassigned
         if unassigned:

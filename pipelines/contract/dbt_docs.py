@@ -9,12 +9,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from pipelines.contract.tables import BOOL, ENUM, LINEAGE_COLUMNS, TABLES, Column, Table
+from pipelines.contract.tables import BOOL, COUNTY_CODE, ENUM, LINEAGE_COLUMNS, REGION_CODE, TABLES, Column, Table
 
 STAGING_YML = Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "staging" / "_staging.yml"
 
 KIND_TEXT = {
     "region_code": "12-digit village code (统计用区划代码) of the regions seed",
+    "county_code": "12-digit code of a county of the regions seed (read from 6 digits or 12 ending in 000000)",
+    "china_region_code": "12-digit region code anywhere in China (not looked up in the regions seed)",
     "text": "text",
     "person_id": "18-character national ID (GB 11643), normalised",
     "card_no": "20 characters: the holder's ID, the disability type digit and the grade digit",
@@ -39,15 +41,26 @@ ADDED = {
     "township_code": "township of the row: the first 9 digits of region_code, zero-padded to 12",
     "source_ref": "the source row as `raw/...:row`, the evidence a finding cites",
 }
+# A table whose rows carry a county code only (no village): placed at the county.
+ADDED_COUNTY_CODED = {
+    **ADDED,
+    "county_code": "county of the row: region_code itself (this department does not know villages)",
+    "township_code": "empty: the row is placed at its county",
+}
 
 
-def _describe(column: Column) -> str:
+def _describe(column: Column, table: Table) -> str:
     if column.kind in (ENUM, BOOL):
         values = ", ".join(f"{label} → {value}" for label, value in column.values.items())
         kind = f"one of: {values}"
     else:
         kind = KIND_TEXT[column.kind]
     optional = "; may be empty" if not column.required else ""
+    if column.required_when is not None:
+        name, value = column.required_when
+        other = table.column(name)
+        label = next(k for k, v in other.values.items() if v == value)
+        optional = f"; required only when {other.header} = {label}, else may be empty"
     household = "; a household column (repeated on every member row)" if column.household else ""
     return f"{column.header}: {kind}{optional}{household}"
 
@@ -61,10 +74,15 @@ def _column(name: str, description: str, tests: list | None = None) -> list[str]
 
 
 def _model(table: Table) -> list[str]:
+    placed = (
+        "the county of the row (a county code: no township)"
+        if table.county_coded
+        else "the county and township of the row"
+    )
     lines = [
         f"  - name: stg_{table.source}__{table.name}",
         f'    description: "{table.title} ({table.source}): typed rows as ingestion loaded them, one per '
-        f'row of a file that passed, with the county and township of the row and a reference to it."',
+        f'row of a file that passed, with {placed} and a reference to it."',
         "    columns:",
     ]
     for column in table.columns:
@@ -72,15 +90,15 @@ def _model(table: Table) -> list[str]:
         if column.kind == ENUM:
             values = ", ".join(repr(v) for v in column.values.values())
             tests.append(f"accepted_values: {{arguments: {{values: [{values}]}}}}")
-        if column.kind == "region_code":
+        if column.kind in (REGION_CODE, COUNTY_CODE):
             tests.append("relationships: {arguments: {to: ref('dim_region'), field: region_code}}")
-        lines += _column(column.name, _describe(column), tests)
+        lines += _column(column.name, _describe(column, table), tests)
     for (table_name, name), text in DERIVED_TEXT.items():
         if table_name == table.name:
             lines += _column(name, text, ["not_null"])
     for name in LINEAGE_COLUMNS:
         lines += _column(name, LINEAGE_TEXT[name], ["not_null"] if name != "loaded_at" else None)
-    for name, text in ADDED.items():
+    for name, text in (ADDED_COUNTY_CODED if table.county_coded else ADDED).items():
         lines += _column(name, text)
     return lines
 

@@ -8,12 +8,18 @@ this module; adding a column is one edit here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 # ---------------------------------------------------------------------------------------------------
 # Column kinds. Each kind has one parser in the ingestion code and one writer in the generator.
 # ---------------------------------------------------------------------------------------------------
 REGION_CODE = "region_code"  # 12-digit village code, text or a 12-digit numeric cell
+# A county of the regions seed as 6 digits or 12 digits ending in 000000 (text or a numeric cell), stored as
+# the 12-digit code: 341602 and 341602000000 are the same value.
+COUNTY_CODE = "county_code"
+# Any 12-digit region code of China (text or a numeric cell), not looked up in the regions seed.
+CHINA_REGION_CODE = "china_region_code"
 TEXT = "text"
 PERSON_ID = "person_id"  # 18-character national id (15-digit legacy form converted)
 CARD_NO = "card_no"  # 20 characters: person id + type digit + grade digit
@@ -67,6 +73,9 @@ class Column:
     values: dict = field(default_factory=dict)
     variants: dict = field(default_factory=dict)
     required: bool = True
+    # For an optional column: (column name, stored value) of the same row that makes it required
+    # (风险消除时间 when 风险是否消除 = 是, 迁往地区划代码 when 变动类型 = 迁出).
+    required_when: tuple[str, object] | None = None
     household: bool = False  # repeated on every member row; taken from the head's row
     level: str | None = None  # for REGION_NAME: county / township / village
 
@@ -98,9 +107,25 @@ class Table:
     @property
     def event_dates(self) -> tuple[Column, ...]:
         """Required dates of something that happened before the extract was made (审批日期, 认定日期,
-        识别监测时间, 发证日期): one after the end of the period is plausible (entered ahead, a typo), so the
-        row loads as read and the data-quality report counts it (`date_after_period`)."""
+        识别监测时间, 发证日期, 变动日期): one after the end of the period is plausible (entered ahead, a
+        typo), so the row loads as read and the data-quality report counts it (`date_after_period`)."""
         return tuple(c for c in self.columns if c.kind == DATE and c.required and c.name != self.period_column)
+
+    @property
+    def region_column(self) -> Column:
+        """The column that places a row (its region error names it): the village code, the village name of
+        the monitoring extract, or the county code of a department that does not know villages."""
+        for kind in (REGION_CODE, COUNTY_CODE):
+            for c in self.columns:
+                if c.kind == kind:
+                    return c
+        return next(c for c in self.columns if c.kind == REGION_NAME and c.level == "village")
+
+    @property
+    def county_coded(self) -> bool:
+        """Rows placed at a county only (`region_code` is the 12-digit county code; township and village
+        empty)."""
+        return self.region_column.kind == COUNTY_CODE
 
 
 ID_ALIASES = ("身份证号码", "公民身份号码", "证件号码")
@@ -274,7 +299,14 @@ MONITORING = Table(
         Column("识别监测时间", "identified_date", DATE, household=True),
         Column("风险是否消除", "risk_eliminated", BOOL, values=YES_NO, household=True),
         # Required only when 风险是否消除 = 是; filled while 否 is counted (elimination_inconsistent).
-        Column("风险消除时间", "eliminated_date", DATE, required=False, household=True),
+        Column(
+            "风险消除时间",
+            "eliminated_date",
+            DATE,
+            required=False,
+            required_when=("risk_eliminated", True),
+            household=True,
+        ),
         Column("家庭年人均纯收入(元)", "annual_income_per_capita", MONEY, household=True),
     ),
 )
@@ -332,6 +364,98 @@ DISABILITY_SUBSIDIES = Table(
     ),
 )
 
+# The departments that joined later (domain.md). Their person-id columns have their own aliases.
+HOUSEHOLD_CHANGES = Table(
+    name="household_changes",
+    source="public_security",
+    title="户籍变动登记",
+    columns=(
+        Column("行政区划代码", "region_code", REGION_CODE, aliases=("区划代码", "户籍地区划代码")),
+        NAME,
+        Column("身份证号", "person_id", PERSON_ID, aliases=("公民身份号码",)),
+        Column("变动类型", "change_type", ENUM, values={"死亡": "death", "迁出": "move_out"}),
+        # The day of the death or the move: it may lie months before the period (late registration);
+        # after the end of the period it loads and is counted (date_after_period).
+        Column("变动日期", "change_date", DATE),
+        Column(
+            "迁往地区划代码",
+            "destination_region_code",
+            CHINA_REGION_CODE,
+            aliases=("迁往地代码",),
+            required=False,
+            required_when=("change_type", "move_out"),
+        ),
+        Column("登记流水号", "registration_reference", TEXT),
+    ),
+)
+
+SOCIAL_INSURANCE_PAYMENTS = Table(
+    name="social_insurance_payments",
+    source="human_resources",
+    title="社会保险待遇发放明细",
+    period_column="payment_month",
+    columns=(
+        Column("参保地区划代码", "region_code", COUNTY_CODE, aliases=("区划代码",)),
+        NAME,
+        Column("身份证号", "person_id", PERSON_ID, aliases=("公民身份号码", "社会保障号码")),
+        Column(
+            "待遇类型",
+            "benefit_type",
+            ENUM,
+            values={
+                "职工基本养老金": "employee_pension",
+                "机关事业单位养老金": "public_sector_pension",
+                "遗属补助": "survivor_benefit",
+                "失业保险金": "unemployment_benefit",
+            },
+        ),
+        Column("发放月份", "payment_month", MONTH),  # must be the period: period_mismatch
+        Column("发放金额(元)", "amount", MONEY),
+    ),
+)
+
+PAYROLL = Table(
+    name="payroll",
+    source="finance",
+    title="财政供养人员名册",
+    columns=(
+        Column("单位区划代码", "region_code", COUNTY_CODE, aliases=("区划代码",)),
+        Column("单位名称", "employer", TEXT),
+        NAME,
+        Column("身份证号", "person_id", PERSON_ID),
+        Column(
+            "人员类别",
+            "staff_category",
+            ENUM,
+            values={"在编在职": "established", "编外聘用": "contracted", "离退休": "retired"},
+        ),
+        Column("月应发工资(元)", "monthly_salary", MONEY, aliases=("月工资(元)",)),
+    ),
+)
+
+MEDICAL_SETTLEMENTS = Table(
+    name="medical_settlements",
+    source="medical_insurance",
+    title="医疗费用结算明细",
+    payment_reference="settlement_reference",  # conflicts counted as for the subsidies (reference_conflict)
+    period_column="settlement_date",
+    columns=(
+        Column("参保地区划代码", "region_code", COUNTY_CODE, aliases=("区划代码",)),
+        NAME,
+        Column("身份证号", "person_id", PERSON_ID, aliases=("公民身份号码",)),
+        Column(
+            "就诊类型",
+            "visit_type",
+            ENUM,
+            values={"普通门诊": "outpatient", "门诊慢特病": "chronic_outpatient", "住院": "inpatient"},
+        ),
+        Column("结算日期", "settlement_date", DATE),  # must fall within the period: period_mismatch
+        Column("医疗总费用(元)", "total_cost", MONEY, aliases=("总费用(元)",)),
+        Column("个人自付(元)", "out_of_pocket", MONEY, aliases=("个人负担(元)",)),
+        Column("结算流水号", "settlement_reference", TEXT),
+    ),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -342,9 +466,43 @@ TABLES: dict[str, Table] = {
         MONITORING,
         DISABILITY_CARDS,
         DISABILITY_SUBSIDIES,
+        HOUSEHOLD_CHANGES,
+        SOCIAL_INSURANCE_PAYMENTS,
+        PAYROLL,
+        MEDICAL_SETTLEMENTS,
     )
 }
-SOURCES: tuple[str, ...] = ("civil_affairs", "rural_revitalisation", "disability_federation")
+# The departments (domain.md) and the short Chinese name users know them by.
+SOURCE_TITLES: dict[str, str] = {
+    "civil_affairs": "民政",
+    "rural_revitalisation": "乡村振兴",
+    "disability_federation": "残联",
+    "public_security": "公安",
+    "human_resources": "人社",
+    "finance": "财政",
+    "medical_insurance": "医保",
+}
+SOURCES: tuple[str, ...] = tuple(SOURCE_TITLES)
+
+
+def expected_tables(on_file: Iterable[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
+    """Period -> the tables expected in it, for every period of the (period, table) pairs on file
+    (extracts.md): a table is expected from the first period in which any file of it is on file (a file
+    rejected whole counts), so a department that joins later never makes an earlier period incomplete."""
+    pairs = set(on_file)
+    first: dict[str, str] = {}
+    for period, table in pairs:
+        if table not in first or period < first[table]:
+            first[table] = period
+    return {p: tuple(t for t in TABLES if t in first and first[t] <= p) for p in sorted({p for p, _ in pairs})}
+
+
+def complete_periods(on_file: Iterable[tuple[str, str]], read: Iterable[tuple[str, str]]) -> list[str]:
+    """The periods of `on_file` in which every expected table has a file in `read` (period, table pairs:
+    the files read, not rejected whole; the sensor passes the files on disk for both)."""
+    read = set(read)
+    return [p for p, tables in expected_tables(on_file).items() if all((p, t) in read for t in tables)]
+
 
 # Lineage columns every loaded raw table carries after its typed columns.
 LINEAGE_COLUMNS = ("period", "source_file", "source_row", "loaded_at")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelines.contract.tables import CARD_NO, FILE_STATUS, PERSON_ID, TABLES
+from pipelines.contract.tables import CARD_NO, FILE_STATUS, PERSON_ID, SOURCE_TITLES, TABLES
 from pipelines.ingest.discover import table_for_filename
 
 EXPORT_KINDS = ("warnings", "verifications", "kpis", "quarantine", "files")
@@ -85,7 +85,7 @@ SEVERITY_LABELS = {"red": "红", "orange": "橙", "yellow": "黄"}
 SEVERITY_ORDER = {"red": 0, "orange": 1, "yellow": 2}
 LEVEL_LABELS = {"city": "市", "county": "县区", "township": "乡镇街道"}
 LEVEL_ORDER = {"city": 0, "county": 1, "township": 2}
-SOURCE_LABELS = {"civil_affairs": "民政", "rural_revitalisation": "乡村振兴", "disability_federation": "残联"}
+SOURCE_LABELS = dict(SOURCE_TITLES)  # 民政, 乡村振兴, 残联, 公安, 人社, 财政, 医保
 TABLE_TITLES = {name: t.title for name, t in TABLES.items()}
 FILE_STATUS_LABELS = dict(FILE_STATUS)
 
@@ -122,7 +122,8 @@ ID_HEADERS = frozenset(
     h for t in TABLES.values() for c in t.columns if c.kind in (PERSON_ID, CARD_NO) for h in c.headers
 )
 NAME_HEADERS = frozenset(h for t in TABLES.values() for c in t.columns if c.name == "name" for h in c.headers)
-# Headers under which a raw row holds the village code / the county name (for --county on quarantine).
+# Headers under which a raw row holds the village code (or the county code of a department that does not
+# know villages) / the county name (for --county on quarantine).
 REGION_CODE_HEADERS = frozenset(
     h for t in TABLES.values() for c in t.columns if c.name == "region_code" for h in c.headers
 )

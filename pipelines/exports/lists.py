@@ -182,7 +182,7 @@ def _quarantine_county(raw_row: str | None, county_by_name: dict[str, str]) -> s
         if value is None:
             continue
         header, text = _nfkc(str(key)), _nfkc(str(value))
-        if header in REGION_CODE_HEADERS and len(text) == 12 and text.isdigit():
+        if header in REGION_CODE_HEADERS and len(text) in (6, 12) and text.isdigit():  # 6: a county code
             return text[:6]
         if header in COUNTY_NAME_HEADERS and text in county_by_name:
             return county_by_name[text]

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -215,15 +217,64 @@ def variant(col: Column, value, r: int, excel: bool, rng: np.random.Generator) -
 # ---------------------------------------------------------------------------------------------------
 # File writers. `sheet` is a list of rows (lists of cells); returns the bytes / writes the file.
 # ---------------------------------------------------------------------------------------------------
-def csv_text(sheet: list[list], crlf: bool) -> str:
+class ExcelError(str):
+    """An Excel error cell (``#VALUE!`` …) of an xlsx sheet: written as a formula whose cached result is the
+    error, as Excel saves one. Its text is its raw value."""
+
+
+EXCEL_ERRORS = ("#VALUE!", "#N/A", "#REF!")
+_ERROR_FORMULAS = {"#VALUE!": '="元"+1', "#N/A": "=NA()", "#REF!": "=#REF!"}
+
+
+def csv_text(sheet: list[list], crlf: bool, delimiter: str = ",") -> str:
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n" if crlf else "\n")
+    w = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n" if crlf else "\n")
     w.writerows(sheet)
     return buf.getvalue()
 
 
-def write_csv(path: Path, sheet: list[list], encoding: str, crlf: bool) -> None:
-    path.write_bytes(csv_text(sheet, crlf).encode(encoding))
+def write_csv(path: Path, sheet: list[list], encoding: str, crlf: bool, delimiter: str = ",") -> None:
+    """A text file: UTF-8 (with or without BOM) or GB18030; ``utf-16-le`` is Excel's "Unicode 文本" (its BOM
+    first; Excel writes it with tabs)."""
+    bom = b"\xff\xfe" if encoding == "utf-16-le" else b""
+    path.write_bytes(bom + csv_text(sheet, crlf, delimiter).encode(encoding))
+
+
+def html_cell(v: str) -> str:
+    """A cell's text in an HTML page: entities for & < >, a line break as <br>."""
+    return html.escape(v, quote=False).replace("\n", "<br>")
+
+
+def html_read_back(v: str) -> str:
+    """What a reader gets back from :func:`html_cell`: source white space collapses to one space as a browser
+    shows it, in each line (between <br>)."""
+    return "\n".join(_HTML_WS.sub(" ", line) for line in v.split("\n"))
+
+
+_HTML_WS = re.compile(r"[ \t\r\f\n]+")
+
+
+def write_html(path: Path, sheet: list[list], title: str, encoding: str, header: int, spanning: set[int]) -> None:
+    """An HTML page holding the sheet as its table, saved as .xls: the "export to Excel" of web systems. Rows in
+    `spanning` (the titles) are one cell spanning the width; the header row is <th>. UTF-8 (with or without
+    BOM), or GB18030 declared as GBK as such pages do."""
+    width = max(len(r) for r in sheet)
+    charset = "gbk" if encoding == "gb18030" else "utf-8"
+    lines = [
+        f'<html><head><meta http-equiv="Content-Type" content="text/html; charset={charset}">',
+        f"<title>{html_cell(title)}</title>",
+        '<style>td { mso-number-format: "\\@"; }</style></head>',
+        '<body><table border="1">',
+    ]
+    for i, row in enumerate(sheet):
+        if i in spanning:
+            lines.append(f'<tr><td colspan="{width}" align="center">{html_cell(row[0] if row else "")}</td></tr>')
+        else:
+            tag = "th" if i == header else "td"
+            lines.append("<tr>" + "".join(f"<{tag}>{html_cell(v)}</{tag}>" for v in row) + "</tr>")
+    lines.append("</table></body></html>\n")
+    bom = b"\xef\xbb\xbf" if encoding == "utf-8-sig" else b""
+    path.write_bytes(bom + "\n".join(lines).encode("gb18030" if encoding == "gb18030" else "utf-8"))
 
 
 def csv_lines(row: list) -> int:
@@ -254,7 +305,9 @@ def write_xlsx(path_or_buf, sheet: list[list], title: str, constant_memory: bool
         for c, v in enumerate(row):
             if v is None or v == "":
                 continue
-            if isinstance(v, str):
+            if isinstance(v, ExcelError):
+                ws.write_formula(r, c, _ERROR_FORMULAS[str(v)], None, str(v))
+            elif isinstance(v, str):
                 ws.write_string(r, c, v)
             elif isinstance(v, dt.datetime):
                 ws.write_datetime(r, c, v, tfmt)

@@ -28,8 +28,11 @@ def write_file(ctx, table, period, path, f, cells, vary, src_row) -> dict:
     if "备注" in extras:
         headers, names = [*headers, "备注"], [*names, "_note"]
     width = len(headers)
-    is_csv = f.fmt == "csv"
+    is_csv = f.fmt == "csv"  # text cells (every text kind: the same draws, so other files stay as they were)
+    html = f.kind == "html"
     n_title = int(rng.integers(0, 6)) if vary else int(rng.integers(0, 2))
+    if html:  # a web system's export has its title row above the header
+        n_title = max(n_title, 1)
     titles = [
         table.title + f"（{period[:4]}年{int(period[5:])}月）",
         f"统计期：{period}",
@@ -89,14 +92,19 @@ def write_file(ctx, table, period, path, f, cells, vary, src_row) -> dict:
     multiline.update(range(hdr + 1))
     for si, row in enumerate(sheet):
         numbers.append(line)
-        line += formats.csv_lines(row) if is_csv and si in multiline else 1
+        # a quoted line break adds lines to a text file; in an HTML page a row is a <tr>
+        line += formats.csv_lines(row) if is_csv and not html and si in multiline else 1
     for gi, si in data_pos:
         src_row[gi] = numbers[si]
     last = max((i for i, k in enumerate(kinds) if k in ("data", "footer")), default=kinds.index("header"))
     hdr = kinds.index("header")
     fb = sum(1 for k in kinds[hdr + 1 : last + 1] if k in ("blank", "footer"))
-    if is_csv:
-        formats.write_csv(path, sheet, f.encoding, f.crlf)
+    if html:
+        titles_at = {i for i, k in enumerate(kinds) if k == "title"}
+        formats.write_html(path, sheet, table.title, f.encoding, hdr, titles_at)
+    elif is_csv:
+        delimiter = {"unicode_text": "\t", "semicolon": ";"}.get(f.kind, ",")
+        formats.write_csv(path, sheet, f.encoding, f.crlf, delimiter)
     elif f.fmt == "xls":
         formats.write_xls(path, sheet, table.title)
     else:

@@ -31,6 +31,9 @@ class Ctx:
     regions: dirt.Regions
     planted_ids: dict[str, set]  # period -> person ids in planted rows
     p_var: float = 0.0
+    # the office formats and Excel error cells: a stream of their own, so that every other file is written
+    # as it was before they were added
+    office: np.random.Generator = field(default_factory=lambda: np.random.default_rng(20261))
     files: list = field(default_factory=list)  # truth rows of files.csv
     quarantine: list = field(default_factory=list)
     loaded: dict = field(default_factory=dict)  # table -> list of DataFrames
@@ -40,9 +43,10 @@ class Ctx:
 @dataclass(eq=False)
 class FileSpec:
     name: str  # file name
-    fmt: str  # xlsx / xls / csv
+    fmt: str  # xlsx / xls / csv (a text file of text cells, whatever its kind)
     encoding: str = "utf-8"
     crlf: bool = False
+    kind: str = "csv"  # for fmt csv, how an office saved it: one of TEXT_KINDS
     rows: list = field(default_factory=list)  # indices into the rendered frame, in file order
     inserts: list = field(default_factory=list)  # (position, index) of added rows, merged by finish()
 
@@ -57,6 +61,12 @@ class FileSpec:
                 if gi is not None:
                     rows.append(gi)
             self.rows, self.inserts = rows, []
+
+
+# Text files as offices save them: a CSV; Excel's "Unicode 文本" (UTF-16 with BOM, tab-delimited, named .csv or
+# .xls since .txt is no extract); a CSV delimited by semicolons; a web system's HTML table saved as .xls.
+TEXT_KINDS = ("csv", "unicode_text", "semicolon", "html")
+ERROR_CELL_REASONS = ("amount_format", "date_format", "id_format")
 
 
 def _ext(fmt: str, rng) -> str:
@@ -125,6 +135,7 @@ def write_table_period(ctx: Ctx, table: Table, period: str, df: pl.DataFrame, tw
         f.rows.append(i)
     if vary:
         _twist(files, twist, rng)
+        _office_kinds(files, twist, ctx.office)
 
     # ---- extra rows: duplicates and broken copies; defects on real rows -------------------------
     extra_base: list[int] = []  # base real row of each extra row
@@ -158,6 +169,13 @@ def write_table_period(ctx: Ctx, table: Table, period: str, df: pl.DataFrame, tw
         if n + k not in defects:
             for nm in names:
                 cells[nm][n + k] = cells[nm][base]
+    # an HTML page's cells come back as a browser shows them (white space collapsed): the truth follows
+    for f in files:
+        if f.kind == "html":
+            for col in cells.values():
+                for gi in f.rows:
+                    if isinstance(col[gi], str):
+                        col[gi] = formats.html_read_back(col[gi])
     if names:
         frame = frame.with_columns([pl.Series(nm, [_trim(v) for v in cells[nm]], dtype=pl.String) for nm in names])
 
@@ -312,6 +330,9 @@ def _plan_dirt(ctx, table, period, df, files, file_of, free, extra_base, defects
                 raw = {**raw, **d2[1]}
         if reason in ("region_unmatched", "region_ambiguous"):
             col = table.columns[2]
+        if f.fmt == "xlsx" and reason in ERROR_CELL_REASONS and (reason != "id_format" or col.kind == PERSON_ID):
+            if ctx.office.random() < 0.3:  # Excel's error cell: text, failing its column's check all the same
+                raw = {**raw, col.name: formats.ExcelError(ctx.office.choice(formats.EXCEL_ERRORS))}
         if real:
             used.add(base)
             gi = base
@@ -377,6 +398,37 @@ def _twist(files: list[FileSpec], twist: dict, rng) -> None:
         elif f.fmt == "csv" and not twist.get("csv_as_xlsx") and len(f.rows) < 15000 and rng.random() < 0.5:
             f.name = f"{stem}.xlsx"
             twist["csv_as_xlsx"] = True
+
+
+def _office_kinds(files: list[FileSpec], twist: dict, orng: np.random.Generator) -> None:
+    """Some CSV files (under 15 000 rows, named .csv) saved as offices do (TEXT_KINDS): in each period, while a
+    kind has not come, a file becomes one of the missing kinds with probability 1/2; then any kind with
+    probability 1/10. Their cells stay text cells, so only how the file is written changes; `orng` is not the
+    writer's stream, so every other file stays as it was."""
+    used = twist.setdefault("office_kinds", set())
+    for f in files:
+        stem, ext = f.name.rsplit(".", 1)
+        if f.fmt != "csv" or ext.lower() != "csv" or len(f.rows) >= 15000:
+            continue
+        todo = [k for k in TEXT_KINDS[1:] if k not in used]
+        r = orng.random()
+        if todo:
+            if r >= 0.5:
+                continue
+            kind = todo[int(orng.integers(len(todo)))]
+        elif r < 0.1:
+            kind = TEXT_KINDS[1 + int(orng.integers(len(TEXT_KINDS) - 1))]
+        else:
+            continue
+        used.add(kind)
+        f.kind = kind
+        xls = "xls" if ext.islower() else "XLS"
+        if kind == "unicode_text":
+            f.encoding, f.crlf = "utf-16-le", True
+            if orng.random() < 0.5:
+                f.name = f"{stem}.{xls}"
+        elif kind == "html":
+            f.name = f"{stem}.{xls}"
 
 
 def _render(ctx: Ctx, table: Table, frame: pl.DataFrame, excel: np.ndarray, vary: bool) -> dict[str, list]:

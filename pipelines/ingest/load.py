@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 _KIND_TYPES = {
     C.REGION_CODE: "VARCHAR",
+    C.COUNTY_CODE: "VARCHAR",
+    C.CHINA_REGION_CODE: "VARCHAR",
     C.TEXT: "VARCHAR",
     C.PERSON_ID: "VARCHAR",
     C.CARD_NO: "VARCHAR",
@@ -331,20 +333,31 @@ class PeriodStatus:
     complete: bool
     tables_read: dict[str, bool]  # table -> at least one file read (not rejected whole)
     sources: tuple[str, ...]  # sources with a folder for the period
+    expected: tuple[str, ...] = ()  # tables expected in the period (extracts.md), in contract order
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """Expected tables without a file read in the period."""
+        return tuple(t for t in self.expected if not self.tables_read.get(t))
 
 
 def period_status(con: duckdb.DuckDBPyConnection | None, dataset: Path) -> list[PeriodStatus]:
-    """Periods on file (any source) and whether each is complete: every table of the contract has at
-    least one file of the period that was read (raw.files status loaded) and is still on disk."""
+    """Periods on file (any source) and whether each is complete: every table expected in it (from the
+    first period in which any file of the table is on disk, rejected whole or not) has at least one file
+    of the period that was read (raw.files status loaded) and is still on disk."""
     disc = discover(Path(dataset))
     read: set[tuple[str, str, str]] = set()
     if con is not None:
         if has_table(con, "raw.files"):
             read = set(con.execute("SELECT period, table_name, file FROM raw.files WHERE status = 'loaded'").fetchall())
     on_disk = {(f.period, f.table, f.path) for f in disc.files}
+    tables_on_file = {(p, t) for p, t, _ in on_disk}
+    tables_read = {(p, t) for p, t, f in on_disk & read}
+    expected = C.expected_tables(tables_on_file)
+    complete = set(C.complete_periods(tables_on_file, tables_read))
     out = []
     for p in disc.all_periods:
-        tables_read = {t: any((p, t, f) in read for (pp, tt, f) in on_disk if pp == p and tt == t) for t in C.TABLES}
+        by_table = {t: (p, t) in tables_read for t in C.TABLES}
         sources = tuple(s for s in C.SOURCES if p in disc.periods.get(s, []))
-        out.append(PeriodStatus(p, all(tables_read.values()), tables_read, sources))
+        out.append(PeriodStatus(p, p in complete, by_table, sources, expected.get(p, ())))
     return out

@@ -234,6 +234,24 @@ def month_stage(lf: pl.LazyFrame, raw: str, tag: str | None, out: str) -> pl.Laz
 
 
 # ----------------------------------------------------------------------------------------------------
+# county codes
+# ----------------------------------------------------------------------------------------------------
+def county_code_stage(lf: pl.LazyFrame, raw: str, out: str) -> pl.LazyFrame:
+    """Adds `out`: the 12-digit code of a county code cell, 6 digits or 12 digits ending in 000000 (text or
+    a numeric cell, NFKC and trimmed), else null. Whether it names a county is the caller's check."""
+    lf = lf.with_columns(trim(nfkc(pl.col(raw))).alias(f"{out}__s"))
+    s = pl.col(f"{out}__s")
+    code = (
+        pl.when(s.str.contains(r"^[0-9]{6}$"))
+        .then(s + "000000")
+        .when(s.str.contains(r"^[0-9]{6}0{6}$"))
+        .then(s)
+        .otherwise(NULL_STR)
+    )
+    return lf.with_columns(code.alias(out)).drop(f"{out}__s")
+
+
+# ----------------------------------------------------------------------------------------------------
 # money, integers
 # ----------------------------------------------------------------------------------------------------
 _MONEY_RE = r"^([-]?)¥?([-]?)([0-9]+)(?:\.([0-9]*))?$"

@@ -77,9 +77,9 @@ def read_file(path: Path, table: C.Table | None = None) -> Sheet:
     fmt = sniff_format(_read_bytes(path, 1024))
     if fmt == "csv":  # reads the file itself, so that its bytes can go once decoded
         return _read_csv(path, table)
+    if fmt == "html":  # read from the file piece by piece
+        return _read_html(path)
     data = _read_bytes(path)
-    if fmt == "html":
-        return _read_html(data)
     if fmt == "xls" and is_encrypted(data):
         raise Encrypted(ENCRYPTED)
     return _read_workbook(data, fmt)
@@ -109,12 +109,12 @@ def check_columns(rows: list) -> None:
         )
 
 
-def _read_html(data: bytes) -> Sheet:
+def _read_html(path: Path) -> Sheet:
     """The first table of an HTML page, its rows numbered from 1; each piece's rows become a frame at once."""
     frames: list[pl.DataFrame] = []
     head: list[list[str]] = []
     n = width = 0
-    for rows in iter_html_rows(data):
+    for rows in iter_html_rows(path):  # the file opened already: sniff_format read its head
         if len(head) < C.HEADER_SEARCH_ROWS:
             head += rows[: C.HEADER_SEARCH_ROWS - len(head)]
             check_columns(head)
@@ -125,7 +125,7 @@ def _read_html(data: bytes) -> Sheet:
         n += len(rows)
     if width == 0:
         raise Unreadable(EMPTY)
-    frame = pl.concat(frames, how="diagonal").with_columns(pl.exclude("row").fill_null(""))
+    frame = pl.concat(frames, how="diagonal", rechunk=True).with_columns(pl.exclude("row").fill_null(""))
     return Sheet(frame, width, "html")
 
 

@@ -232,6 +232,7 @@ def _validate_columns(lf: pl.LazyFrame, table: C.Table, colmap: dict[str, int], 
     checks: list[tuple[str, pl.Expr]] = []
     period_col = PERIOD_COLUMNS.get(table.name)
     villages = pl.Series(sorted(ctx.regions.villages), dtype=pl.String)
+    counties = pl.Series(sorted(code for code, _ in ctx.regions.counties), dtype=pl.String)
     for j, col in enumerate(table.columns):
         i = colmap[col.name]
         raw_name = f"c{i}"
@@ -293,6 +294,22 @@ def _validate_columns(lf: pl.LazyFrame, table: C.Table, colmap: dict[str, int], 
                 .otherwise(pl.lit("region_unknown"))
                 .alias(rj)
             )
+        elif k == C.COUNTY_CODE:
+            lf = N.county_code_stage(lf, raw_name, name)
+            lf = lf.with_columns(
+                pl.when(pl.col(name).is_in(counties.implode()))
+                .then(NULL_STR)
+                .otherwise(pl.lit("region_unknown"))
+                .alias(rj)
+            )
+        elif k == C.CHINA_REGION_CODE:
+            lf = lf.with_columns(trim(nfkc(raw)).alias(name))
+            lf = lf.with_columns(
+                pl.when(pl.col(name).str.contains(r"^[0-9]{12}$"))
+                .then(NULL_STR)
+                .otherwise(pl.lit("region_unknown"))
+                .alias(rj)
+            )
         else:  # pragma: no cover - a new kind in the contract
             raise ValueError(f"unknown column kind {k!r}")
 
@@ -311,9 +328,10 @@ def _validate_columns(lf: pl.LazyFrame, table: C.Table, colmap: dict[str, int], 
         if col.required:
             missing = "id_missing" if k in ID_KINDS else "value_missing"
             r = pl.when(empty).then(pl.lit(missing)).otherwise(r)
-        elif name == "eliminated_date":
+        elif col.required_when is not None:  # required only when another column of the row says so
+            other, value = col.required_when
             r = (
-                pl.when(empty & pl.col("risk_eliminated").fill_null(False))
+                pl.when(empty & (pl.col(other) == value).fill_null(False))
                 .then(pl.lit("value_missing"))
                 .when(empty)
                 .then(NULL_STR)

@@ -3,7 +3,8 @@ the build (dbt, the marts' checks, publish).
 
 The new-period sensor keeps the periods it has seen complete in its cursor, and names each run after
 the newest period (run key), so a period starts one run, never two. A period is complete when every
-table of the contract has a file for it; a half-delivered month waits.
+table expected in it (extracts.md: from the table's first period on file) has a file for it; a
+half-delivered month waits, and a department that joins later never holds an earlier month back.
 """
 
 import json
@@ -12,16 +13,17 @@ import dagster as dg
 import duckdb
 
 from pipelines.assets.resources import Warehouse
-from pipelines.contract import TABLES
+from pipelines.contract.tables import complete_periods as expected_complete_periods
 from pipelines.ingest.discover import discover
 from pipelines.orchestration.jobs import BUILD_JOB, INGEST_JOB, warehouse_busy
 from pipelines.run import build_run_config, ingest_request, needs_build, stale_tables
 
 
 def complete_periods(dataset) -> list[str]:
-    """Periods for which every table of the contract has at least one file on disk."""
-    found = discover(dataset)
-    return [p for p in found.all_periods if all(found.for_table(t, p) for t in TABLES)]
+    """Periods for which every table expected in the period (extracts.md: from the first period in which
+    any file of it is on disk) has at least one file on disk."""
+    on_disk = {(f.period, f.table) for f in discover(dataset).files}
+    return expected_complete_periods(on_disk, on_disk)
 
 
 @dg.sensor(
@@ -29,7 +31,8 @@ def complete_periods(dataset) -> list[str]:
     job=INGEST_JOB,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Starts an ingestion run when a new complete period (every table's file) appears under raw/.",
+    description="Starts an ingestion run when a new complete period (a file of every expected table) appears under "
+    "raw/.",
 )
 def new_period(context: dg.SensorEvaluationContext, warehouse: Warehouse):
     seen = set(json.loads(context.cursor)) if context.cursor else set()

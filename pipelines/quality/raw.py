@@ -19,6 +19,8 @@ from pipelines.catalog import has_table
 from pipelines.contract.tables import (
     BOOL,
     CARD_NO,
+    CHINA_REGION_CODE,
+    COUNTY_CODE,
     DATE,
     DERIVED_COLUMNS,
     ENUM,
@@ -74,8 +76,10 @@ def contract_expectations(table: Table, periods: list[str], settings: CheckSetti
             out.append(E.ExpectColumnValuesToBeBetween(column=c.name, min_value=0))
         elif c.kind == INTEGER:  # integer_format quarantines the rest
             out.append(E.ExpectColumnValuesToBeBetween(column=c.name, min_value=1))
-        elif c.kind == REGION_CODE:
+        elif c.kind in (REGION_CODE, CHINA_REGION_CODE):  # nulls (an optional code left empty) are ignored
             out.append(E.ExpectColumnValuesToMatchRegex(column=c.name, regex=r"^[0-9]{12}$"))
+        elif c.kind == COUNTY_CODE:  # stored as the 12-digit code of the county
+            out.append(E.ExpectColumnValuesToMatchRegex(column=c.name, regex=r"^[0-9]{6}0{6}$"))
         elif c.kind == MONTH:
             out.append(
                 E.ExpectColumnPairValuesToBeEqual(
@@ -445,7 +449,10 @@ def check_raw(
     """The checks of RAW_CHECKS, in order, on the given periods of raw.<table>."""
     settings = settings or load_settings()
     spec = TABLES[table]
-    periods = sorted(set(periods))
+    # A table is expected from the first period in which any file of it is on file (extracts.md): a period
+    # before it, or every period of a table the dataset has never sent, has nothing to check.
+    first = first_period_on_file(con, table)
+    periods = sorted(p for p in set(periods) if first is not None and p >= first)
     if not periods:
         return [
             CheckOutcome(n, True, settings.severity_of(n, table), d, "no period to check", {"periods": []})
@@ -464,6 +471,13 @@ def check_raw(
     outcomes.append(_check_volume_drift(con, locations, spec, periods, settings, frame))
     g.update_docs(locations.warehouse)
     return outcomes
+
+
+def first_period_on_file(con, table: str) -> str | None:
+    """The first period in which a file of the table is in raw.files (read or rejected whole), or None."""
+    if not has_table(con, "raw.files"):
+        return None
+    return con.execute("select min(period) from raw.files where table_name = ?", [table]).fetchall()[0][0]
 
 
 def _empty_county_frame() -> pd.DataFrame:

@@ -74,6 +74,16 @@ _DEFAULT_SEVERITY = {
 }
 
 
+# Tables whose rows are sparse events per county: a county without one in a month is normal, so they are
+# not in the default coverage_tables. Temporary assistance payments, household registration changes
+# (deaths and moves out) and medical settlements (the persons of a small county may have none in a month).
+# Rosters (dibao, tekun, near-dibao, monitoring, cards, payroll) and the monthly payments of every
+# recipient (the disability subsidies, social insurance benefits) have every county again each month. A
+# table a dataset never sends has no period to check, and one that joins later is first compared with
+# the month after its first period on file, so listing it does nothing until it arrives.
+SPARSE_TABLES = ("temporary_assistance", "household_changes", "medical_settlements")
+
+
 @dataclass(frozen=True)
 class CheckSettings:
     """Severities ("error" blocks publishing, "warn" does not) and thresholds of every check."""
@@ -83,7 +93,7 @@ class CheckSettings:
     min_rows_for_share: int = 50
     max_volume_drop: float = 0.3
     min_rows_for_drift: int = 50
-    coverage_tables: tuple[str, ...] = tuple(t for t in TABLES if t != "temporary_assistance")
+    coverage_tables: tuple[str, ...] = tuple(t for t in TABLES if t not in SPARSE_TABLES)
     money_max: float = 1_000_000
     integer_max: int = 30
     earliest_date: dt.date = dt.date(1990, 1, 1)

@@ -8,7 +8,7 @@ import hashlib
 import io
 from pathlib import Path
 
-from pipelines.contract.tables import TABLES
+from pipelines.contract.tables import COUNTY_CODE, TABLES
 
 REGIONS_CSV = """region_code,name,level,parent_code,urban_rural
 370000000000,山东省,province,,
@@ -27,6 +27,7 @@ REGIONS_CSV = """region_code,name,level,parent_code,urban_rural
 """
 VILLAGE = "370902001002"
 VILLAGE2 = "370911001001"
+COUNTY = "370902"  # a county code as the later departments write it (6 digits)
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
@@ -136,7 +137,10 @@ def default_value(table: str, name: str, n: int):
         "eliminated_date": "",
         "payment_reference": f"P{n}",
         "payment_month": PERIOD,
+        "destination_region_code": "",  # the first 变动类型 is 死亡: no destination
     }
+    if col.kind == COUNTY_CODE:
+        return COUNTY
     if name in special:
         return special[name]
     kind = col.kind

@@ -4,8 +4,12 @@
 
 KIND: ``one_line`` (an 8 MB CSV without a line break), ``big_csv`` (a ~200 MB ordinary dibao CSV),
 ``xfd`` (an xlsx formatted to XFD1048576), ``xfd_empty`` (the same with an empty-text cell at
-XFD1048576, which calamine alone would allocate as 1M x 16K cells). Each file is ingested by
-``run_table_period`` in a fresh subprocess that prints its own ``ru_maxrss`` and wall time as JSON.
+XFD1048576, which calamine alone would allocate as 1M x 16K cells), ``big_html`` (a ~200 MB dibao table
+exported by a web system as an HTML page named .xls, UTF-8) and ``big_html_gbk`` (the same declared and
+encoded GBK), ``dense_html`` (~200 MB of one-character cells below a dibao header: the most cells an HTML
+page of that size holds, every row quarantined). Each file is ingested by
+``run_table_period`` in a fresh subprocess that prints its own ``ru_maxrss``, wall time and CPU time (the
+process's, imports included: steadier than wall time on a machine shared with other jobs) as JSON.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from pathlib import Path
 
 from tests.ingest.helpers import HEADERS, PERIOD, make_dataset, make_id, make_row, table_dir
 
-KINDS = ("one_line", "big_csv", "xfd", "xfd_empty")
+KINDS = ("one_line", "big_csv", "xfd", "xfd_empty", "big_html", "big_html_gbk", "dense_html")
 
 
 def write_one_line(path: Path, size: int = 8_000_000) -> None:
@@ -49,6 +53,54 @@ def write_big_csv(path: Path, target: int = 200_000_000) -> None:
             f.write(data)
             n += 10_000
             size += len(data)
+
+
+def write_big_html(path: Path, target: int = 200_000_000, encoding: str = "utf-8") -> None:
+    """A web system's "export to Excel": one HTML page, a title row spanning the header, the header in
+    <th>, every row a <tr> of <td> (text cells styled as text, as such exports do), one line per row."""
+    rnd = random.Random(1)
+    meta = "gbk" if encoding != "utf-8" else "utf-8"
+    head = (
+        f'<html><head><meta http-equiv="Content-Type" content="text/html; charset={meta}">'
+        "<style>td { mso-number-format: '\\@'; }</style></head><body>\n<table border=\"1\">\n"
+        f'<tr><td colspan="{len(HEADERS["dibao"])}" align="center">低保对象名册</td></tr>\n'
+        "<tr>" + "".join(f"<th>{h}</th>" for h in HEADERS["dibao"]) + "</tr>\n"
+    ).encode(encoding)
+    with path.open("wb") as f:
+        f.write(head)
+        n, size = 0, len(head)
+        while size < target:
+            chunk = []
+            for i in range(n, n + 10_000):
+                r = make_row(
+                    "dibao",
+                    i,
+                    household_id=f"H{i // 3}",
+                    person_id=make_id(i, f"19{rnd.randint(40, 99)}0{rnd.randint(1, 9)}1{rnd.randint(0, 9)}"),
+                    monthly_income_per_capita=f"{rnd.randint(100, 900)}.{rnd.randint(0, 99):02d}",
+                )
+                cells = "".join(
+                    f"<td>{v}</td>" if j != 3 else f"<td style=\"mso-number-format:'\\@'\">{v}</td>"
+                    for j, v in enumerate(r)
+                )
+                chunk.append(f"<tr>{cells}</tr>\n")
+            data = "".join(chunk).encode(encoding)
+            f.write(data)
+            n += 10_000
+            size += len(data)
+        f.write("</table></body></html>\n".encode(encoding))
+
+
+def write_dense_html(path: Path, target: int = 200_000_000) -> None:
+    head = "<html><body><table><tr>" + "".join(f"<td>{h}</td>" for h in HEADERS["dibao"]) + "</tr>\n"
+    rows = (b"<tr>" + b"<td>1</td>" * len(HEADERS["dibao"]) + b"</tr>") * 1000
+    with path.open("wb") as f:
+        f.write(head.encode("utf-8"))
+        size = len(head)
+        while size < target:
+            f.write(rows)
+            size += len(rows)
+        f.write(b"</table>")
 
 
 def write_xfd(path: Path, empty_text_cell: bool = False) -> None:
@@ -87,6 +139,10 @@ def build(root: Path, kind: str) -> Path:
         write_one_line(d / "dibao.csv")
     elif kind == "big_csv":
         write_big_csv(d / "dibao.csv")
+    elif kind in ("big_html", "big_html_gbk"):
+        write_big_html(d / "dibao.xls", encoding="gbk" if kind == "big_html_gbk" else "utf-8")
+    elif kind == "dense_html":
+        write_dense_html(d / "dibao.xls")
     else:
         write_xfd(d / "dibao.xlsx", kind == "xfd_empty")
     return root
@@ -98,9 +154,10 @@ from pipelines.ingest.load import run_table_period
 t = time.perf_counter()
 _, loaded, quarantine, _, counts = run_table_period(sys.argv[1], "dibao", sys.argv[2])
 seconds = time.perf_counter() - t
+use = resource.getrusage(resource.RUSAGE_SELF)
 c = counts[0]
-print(json.dumps({"seconds": round(seconds, 2),
-    "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+print(json.dumps({"seconds": round(seconds, 2), "cpu_seconds": round(use.ru_utime + use.ru_stime, 2),
+    "max_rss_mb": use.ru_maxrss // 1024,
     "status": c.status, "reason": c.reason, "rows_read": c.rows_read, "loaded": c.loaded,
     "cause": quarantine["raw_value"][0] if c.status == "rejected" else None}, ensure_ascii=False))
 """

@@ -184,6 +184,58 @@ def test_html_table_saved_as_xls(dataset, con, monkeypatch, encoding, meta, piec
     assert sheet.frame.row(0, named=True)["c12"] == ""  # colspan="13": the title's columns stay empty
 
 
+ODD_PAGE = """<html><body><p>导出</p><table><caption>名册</caption>
+<td>loose a</td><th>loose&nbsp;b</th>
+<tbody><tr><td colspan="3">title</td><td>x  y</td></tr>
+<tr><td>a<table><tr><td>n1</td><td>n2</td></tr></table>tail<script>no</script><b> bold </b>end</td><td>1<br/>2</td></tr>
+<td>after</td></tbody></table><table><tr><td>second</td></tr></table></body></html>"""
+
+
+def _rows(data: bytes) -> list[list[str]]:
+    return [r for rows in html_table.iter_html_rows(data) for r in rows]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030", "utf-16"])
+def test_html_rows_do_not_depend_on_the_pieces(monkeypatch, encoding):
+    """Cells outside a <tr> make a row of their own; colspan, nested tables, <br>, script: whatever the pieces
+    the page is fed in (a tag, an entity or "colspan" cut between them)."""
+    data = ODD_PAGE.encode(encoding)  # "utf-16" writes its BOM
+    whole = _rows(data)
+    assert whole == [
+        ["loose a", "loose\xa0b"],
+        ["title", "", "", "x y"],
+        ["an1n2tail bold end", "1\n2"],
+        ["after"],
+    ]
+    for piece in (1, 3, 7, 64):
+        monkeypatch.setattr(html_table, "PIECE_CHARS", piece)
+        assert _rows(data) == whole, piece
+
+
+def test_html_bounds(dataset, con):
+    """A tag with over 200 attributes (libxml2 compares them pairwise) and elements nested deeper than
+    libxml2 follows are file_unreadable: the page is not read, rather than read for hours or in part."""
+    d = table_dir(dataset, "dibao", PERIOD)
+    head = "".join(f"<th>{v}</th>" for v in HEADERS["dibao"])
+    rows = "".join(f"<tr>{_cells(make_row('dibao', i, household_id=f'H{i}'))}</tr>" for i in (1, 2))
+
+    def attrs(n: int) -> str:
+        return " ".join(f"a{i}" for i in range(n))
+
+    (d / "dibao_a.xls").write_text(f"<table><tr {attrs(200)}>{head}</tr>{rows}</table>", encoding="utf-8")
+    (d / "dibao_b.xls").write_text(f"<table><tr {attrs(201)}>{head}</tr>{rows}</table>", encoding="utf-8")
+    deep = "<div>" * 3000 + "x" + "</div>" * 3000
+    (d / "dibao_c.xls").write_text(f"<table><tr>{head}</tr>{rows}<tr><td>{deep}</td></tr>{rows}</table>", "utf-8")
+    res = ingest_table_period(con, dataset, "dibao", PERIOD, "r")
+    reconcile(res)
+    assert [f[:5] for f in files(con)] == [
+        ("dibao_a.xls", "loaded", None, 2, 2),
+        ("dibao_b.xls", "rejected", "file_unreadable", 0, 0),
+        ("dibao_c.xls", "rejected", "file_unreadable", 0, 0),
+    ]
+    assert [r[4] for r in quarantine(con)] == [html_table.TOO_MANY_ATTRIBUTES, html_table.UNPARSABLE]
+
+
 def _encrypt(data: bytes) -> bytes:
     from msoffcrypto.format.ooxml import OOXMLFile
 

@@ -43,7 +43,7 @@ def test_dbt_data_tests_are_asset_checks():
 
 def test_data_contracts_are_blocking_checks_and_publishing_follows_the_marts():
     """What `dagster dev` shows: each raw table and mart with its contracts, and the publish step
-    downstream of the marts, so a failed blocking check keeps it from running."""
+    downstream of the marts, so a failed blocking mart check keeps it from running."""
     from pipelines.quality import MART_CHECKS, RAW_CHECKS
 
     graph = defs.resolve_asset_graph()
@@ -63,6 +63,11 @@ def test_data_contracts_are_blocking_checks_and_publishing_follows_the_marts():
         if c.name in RAW_CHECKS or c.name in MART_CHECKS["fct_kpis"]
     ]
     assert len(ours) == len(TABLES) * len(RAW_CHECKS) + sum(map(len, MART_CHECKS.values()))
-    assert all(spec.blocking for spec in ours)
+    # The marts' checks keep the publish step from running; the raw tables' hold back their periods
+    # (meta.contract_breaches) instead of failing the ingestion step, so earlier months still publish.
+    raw = [spec for spec in ours if spec.asset_key.path[0] == "raw"]
+    assert len(raw) == len(TABLES) * len(RAW_CHECKS)
+    assert not any(spec.blocking for spec in raw)
+    assert all(spec.blocking for spec in ours if spec.asset_key.path[0] == "marts")
     job = defs.resolve_job_def("build_warehouse")
     assert dg.AssetKey("published_snapshot") in job.asset_layer.executable_asset_keys

@@ -168,11 +168,29 @@ def _break_status_column(path: Path) -> None:
     path.write_text(out.getvalue(), encoding="utf-8")
 
 
+def _only_file_of_its_county(data: Path, folder: Path) -> Path:
+    """A dibao CSV of the folder's period that holds every loaded row of its county (the generator's dirt
+    may put a county's stray row in another county's file), so breaking it empties the county."""
+    import polars as pl
+
+    loaded = pl.read_parquet(data / "truth" / "loaded" / "dibao.parquet").filter(pl.col("period") == folder.name)
+    files = dict(
+        loaded.group_by(pl.col("region_code").str.slice(0, 6).alias("county"))
+        .agg(pl.col("source_file").unique())
+        .rows()
+    )
+    return next(
+        p
+        for p in sorted(folder.glob("dibao_3*"))
+        if p.suffix.lower() == ".csv" and files.get(p.stem.split("_")[1]) == [p.relative_to(data).as_posix()]
+    )
+
+
 def test_a_column_of_wrong_values_in_a_published_period_keeps_the_last_good_snapshot(baseline, tmp_path):
     locations = _copy(baseline, tmp_path, data=True)
     before = _read_snapshot(locations)
     last = sorted((locations.data / "raw" / "civil_affairs").iterdir())[-1]
-    target = next(p for p in sorted(last.glob("dibao_3*")) if p.suffix.lower() == ".csv")
+    target = _only_file_of_its_county(locations.data, last)
     _break_status_column(target)
     summary = run_pipeline(locations)
     assert not summary.ok

@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from pipelines.contract import TABLES
+from pipelines.generate.model import GENERATED_TABLES
 from pipelines.run import dagster_instance, run_pipeline
 from pipelines.settings import Locations
 from pipelines.status import describe_status
@@ -187,7 +188,8 @@ def test_report_2021_scale_ingests_exactly_its_truth(tmp_path):
     locations = Locations(tmp_path / "data", tmp_path / "warehouse")
     summary = run_pipeline(locations)
     assert summary.ok, summary.describe()
-    assert summary.ingested == {"2021-09": list(TABLES)}
+    # the tables the generator writes (the departments that joined later send nothing here)
+    assert summary.ingested == {"2021-09": list(GENERATED_TABLES)}
     for table in TABLES:
         truth = pl.read_parquet(locations.data / "truth" / "loaded" / f"{table}.parquet")
         columns = [c for c in truth.columns if not c.startswith("_")]
@@ -202,17 +204,24 @@ def test_report_2021_scale_ingests_exactly_its_truth(tmp_path):
 
 
 def _kind(data: bytes) -> str:
+    """The format by content: xlsx, xls, an HTML table, or text (csv) by encoding and delimiter."""
     if data[:4] == b"PK\x03\x04":
         return "xlsx"
     if data[:8] == bytes.fromhex("d0cf11e0a1b11ae1"):
         return "xls"
-    if data.startswith(b"\xef\xbb\xbf"):
-        return "csv-utf8-bom"
-    try:
-        data.decode("utf-8")
-        return "csv-utf8"
-    except UnicodeDecodeError:
-        return "csv-gb18030"
+    if data[:2] == b"\xff\xfe":  # Excel's "Unicode 文本"
+        text, kind = data[2:].decode("utf-16-le"), "csv-utf16"
+    elif data.startswith(b"\xef\xbb\xbf"):
+        text, kind = data[3:].decode("utf-8"), "csv-utf8-bom"
+    else:
+        try:
+            text, kind = data.decode("utf-8"), "csv-utf8"
+        except UnicodeDecodeError:
+            text, kind = data.decode("gb18030"), "csv-gb18030"
+    if text.lstrip().lower().startswith("<html"):  # a web system's table saved as .xls
+        return "html"
+    delimiter = max(",\t;", key=text.count)  # every row holds the width's delimiters; values few of them
+    return kind + {",": "", "\t": "-tab", ";": "-semicolon"}[delimiter]
 
 
 def test_generated_files_span_every_format_and_every_reason_is_quarantined(ingested):
@@ -229,7 +238,16 @@ def test_generated_files_span_every_format_and_every_reason_is_quarantined(inges
         kinds.add(kind)
         ext = Path(file).suffix.lower().lstrip(".")
         mismatched += ext != kind.split("-")[0]
-    assert kinds == {"xlsx", "xls", "csv-utf8", "csv-utf8-bom", "csv-gb18030"}
+    # the office formats too: Unicode text (UTF-16, tabs), semicolons, an HTML table saved as .xls
+    assert {"xlsx", "xls", "csv-utf8", "csv-utf8-bom", "csv-gb18030", "csv-utf16-tab", "html"} <= kinds, kinds
+    assert {k for k in kinds if k.endswith("-semicolon")}, kinds
+    assert kinds <= {"xlsx", "xls", "html"} | {
+        f"csv-{e}{d}" for e in ("utf8", "utf8-bom", "gb18030", "utf16") for d in ("", "-tab", "-semicolon")
+    }, kinds
     assert mismatched > 0, "some files are read by content, whatever their extension says"
+    errors = _query(
+        locations, "select count(*) as n from raw.quarantine where raw_value in ('#VALUE!', '#N/A', '#REF!')"
+    )
+    assert errors["n"][0] > 0, "Excel error cells in xlsx files fail their column's check"
     reasons = set(_query(locations, "select distinct reason from raw.quarantine")["reason"].to_list())
     assert reasons == set(QUARANTINE_REASONS)

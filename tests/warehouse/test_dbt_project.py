@@ -16,6 +16,28 @@ def test_staging_docs_are_written_from_the_contract():
     )
 
 
+def test_ingestion_models_accept_exactly_the_contract_codes():
+    """The accepted values of the ledger's staging models are the contract's sources, tables and codes."""
+    import yaml
+
+    from pipelines.contract.tables import QUALITY_CODES, QUARANTINE_REASONS, SOURCES, TABLES
+
+    spec = yaml.safe_load((STAGING_YML.parent / "ingestion" / "_ingestion.yml").read_text(encoding="utf-8"))
+    accepted = {}
+    for model in spec["models"]:
+        for column in model["columns"]:
+            for test in column.get("data_tests", []):
+                if isinstance(test, dict) and "accepted_values" in test:
+                    accepted[(model["name"], column["name"])] = test["accepted_values"]["arguments"]["values"]
+    want = {"source": list(SOURCES), "table_name": list(TABLES), "reason": list(QUARANTINE_REASONS)}
+    want["code"] = list(QUALITY_CODES)
+    for name in ("stg_ingestion__files", "stg_ingestion__quarantine", "stg_ingestion__quality_issues"):
+        assert accepted[(name, "source")] == want["source"], name
+        assert accepted[(name, "table_name")] == want["table_name"], name
+    assert accepted[("stg_ingestion__quarantine", "reason")] == want["reason"]
+    assert accepted[("stg_ingestion__quality_issues", "code")] == want["code"]
+
+
 def test_docs_generate_and_every_model_and_column_is_documented(demo_warehouse):
     result = dbt(demo_warehouse, "docs", "generate", check=False)
     assert result.returncode == 0, result.stdout[-2000:]

@@ -51,7 +51,7 @@ def test_the_warehouse_holds_the_catalogue(demo_warehouse):
     [
         ("{id: W99, name: x, kind: alarm, severity: red, tables: [dibao], model: m}", "kind 'alarm'"),
         ("{id: W99, name: x, kind: warning, severity: pink, tables: [dibao], model: m}", "severity 'pink'"),
-        ("{id: W99, name: x, kind: warning, severity: red, tables: [payroll], model: m}", "table 'payroll'"),
+        ("{id: W99, name: x, kind: warning, severity: red, tables: [pensions], model: m}", "table 'pensions'"),
         ("{id: W99, name: x, kind: warning, severity: red, tables: [], model: m}", "no table read"),
     ],
 )
