@@ -10,6 +10,8 @@ a DuckDB file, committed and checkpointed. The format is decided by content like
   offline), then read by DuckDB's `read_csv` from memory;
 - xlsx and xls: calamine (fastexcel) to Arrow, inserted by DuckDB (its excel extension cannot be
   installed offline either, and reads no xls);
+- an HTML table saved as .xls, UTF-16 text, or text delimited by tabs or semicolons: the pipeline's own
+  reader (a few files of a dirty dataset; DuckDB reads none of them as offices write them);
 - a corrupt, empty or binary file is skipped (counted).
 No header detection, no typing, no validation, no quarantine, no lineage, no bookkeeping: the cost of
 getting the bytes into tables, which nothing above it can beat.
@@ -71,6 +73,21 @@ def _load_csv(con, table: str, path: Path, data: bytes) -> None:
     con.execute(f'create table "{table}" as select * from read_csv(?, {CSV_OPTIONS})', [str(path)]).fetchall()
 
 
+def _comma_text(data: bytes) -> bool:
+    """UTF-8 or GB18030 text whose first line holds a comma: what DuckDB's reader takes as it is."""
+    return not data.startswith((b"\xff\xfe", b"\xfe\xff")) and b"," in data.split(b"\n", 1)[0]
+
+
+def _load_with_reader(con, table: str, path: Path) -> None:
+    """HTML tables, UTF-16 text, tab or semicolon delimiters: the pipeline's own reader (DuckDB reads none
+    of them as offices write them), its cells inserted as text."""
+    from pipelines.ingest.read import read_file
+
+    sheet = read_file(path)
+    frame = sheet.frame.select([f"c{i}" for i in range(sheet.width)]).to_arrow()  # noqa: F841 - read by name
+    con.execute(f'create table "{table}" as select * from frame').fetchall()
+
+
 def load_floor(dataset: Path, db: Path, periods: list[str] | None = None) -> FloorResult:
     """Load every extract of the dataset (of `periods`, or all) into `db`, one table per file."""
     import duckdb
@@ -91,10 +108,13 @@ def load_floor(dataset: Path, db: Path, periods: list[str] | None = None) -> Flo
                 data = path.read_bytes()
                 if not data.strip():
                     raise ValueError("empty file")
-                if sniff_format(data[:8]) in ("xlsx", "xls"):
+                fmt = sniff_format(data[:1024])
+                if fmt in ("xlsx", "xls"):
                     _load_excel(con, table, data)
-                else:
+                elif fmt == "csv" and _comma_text(data):
                     _load_csv(con, table, path, data)
+                else:
+                    _load_with_reader(con, table, path)
             except Exception:  # corrupt or unreadable: skipped, as the pipeline rejects it whole
                 result.skipped += 1
                 result.per_file[f.path] = None
