@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.catalog import has_table
+from pipelines.runs import first_held_back
 from pipelines.settings import Locations
 
 POINTER = "current.json"
@@ -48,7 +49,12 @@ class Snapshot:
 
     @property
     def held_back_from(self) -> str | None:
-        return min((b["period"] for b in self.held_back), default=None)
+        return first_held_back(self.held_back)
+
+    def would_withdraw(self, held_back_from: str | None) -> bool:
+        """Whether publishing with periods from `held_back_from` held back would take a period of this
+        snapshot out of service (a month that was good when published and whose new extract breaches)."""
+        return bool(held_back_from and self.periods and self.periods[-1] >= held_back_from)
 
     def path(self, locations: Locations) -> Path:
         return locations.published_dir / self.file

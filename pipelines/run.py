@@ -31,10 +31,12 @@ from pipelines.runs import (
     build_from,
     build_pending,
     fingerprint,
+    first_held_back,
     held_back,
     held_back_from,
     ingested_fingerprints,
     now,
+    verdict,
 )
 from pipelines.settings import Locations
 
@@ -61,7 +63,7 @@ class RunSummary:
 
     @property
     def held_back_from(self) -> str | None:
-        return min((b["period"] for b in self.held_back), default=None)
+        return first_held_back(self.held_back)
 
     def describe(self) -> str:
         lines = []
@@ -97,8 +99,7 @@ class RunSummary:
                 + (f" and the data contracts' report {self.data_docs}" if self.data_docs else "")
                 + "."
             )
-        verdict = "OK" if self.ok else "FAILED" if self.failed else "HELD BACK"
-        lines.append(f"{verdict} in {self.seconds:.1f} s")
+        lines.append(f"{verdict(self.failed, self.held_back)} in {self.seconds:.1f} s")
         return "\n".join(lines)
 
 
@@ -177,7 +178,7 @@ def plan_build(locations: Locations, full_refresh: bool = False) -> tuple[bool, 
         pending, first, held = build_pending(con), build_from(con), held_back_from(con)
         buildable = held is None or any(p.complete and p.period < held for p in period_status(con, locations.data))
     in_service = publish.current(locations)
-    if not buildable or (held and in_service and in_service.periods and in_service.periods[-1] >= held):
+    if not buildable or (in_service and in_service.would_withdraw(held)):
         return False, first
     if full_refresh:
         return True, None

@@ -169,8 +169,17 @@ def held_back(con: duckdb.DuckDBPyConnection) -> list[dict]:
     return [{"table": t, "period": p, "checks": c} for t, p, c in open_breaches(con)]
 
 
+def first_held_back(breaches: list[dict]) -> str | None:
+    """The first period held back by these breaches: the earliest breached period. It and every later
+    period wait; the complete periods before it are built and published. None: nothing is held back."""
+    return min((b["period"] for b in breaches), default=None)
+
+
 def held_back_from(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The first period held back from publishing: the earliest period whose raw data breaches a blocking
-    contract. It and every later period wait; the complete periods before it are built and published.
-    None: nothing is held back. Read-only safe."""
-    return min((b["period"] for b in held_back(con)), default=None)
+    """The first period held back by the open breaches. Read-only safe."""
+    return first_held_back(held_back(con))
+
+
+def verdict(failed: list, breaches: list) -> str:
+    """How a run ended, as the run's report and `safetynet status` say it."""
+    return "FAILED" if failed else "HELD BACK" if breaches else "OK"

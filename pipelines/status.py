@@ -11,7 +11,7 @@ from pipelines.ingest.discover import discover
 from pipelines.ingest.load import period_status
 from pipelines.quality import data_docs_index
 from pipelines.quality.settings import breach_advice
-from pipelines.runs import build_pending, held_back, read_runs
+from pipelines.runs import build_pending, first_held_back, held_back, read_runs, verdict
 from pipelines.settings import Locations
 
 
@@ -75,7 +75,7 @@ def describe_status(locations: Locations) -> str:
             else:
                 out.append("建模 working warehouse: every period ingested is built, checked and published")
             if breaches:
-                first = min(b["period"] for b in breaches)
+                first = first_held_back(breaches)
                 out.append(
                     f"暂缓发布 HELD BACK: periods from {first} wait: their raw data breaches a blocking contract "
                     "(the complete periods before it are published). To do, then `safetynet run`:"
@@ -98,13 +98,13 @@ def describe_status(locations: Locations) -> str:
         out.append("No run yet: `safetynet run` ingests the dataset.")
     for r in runs[-5:]:
         loaded = sum(len(t) for t in r.get("ingested", {}).values())
-        verdict = "OK" if r["ok"] else "FAILED" if r.get("failed") or not r.get("held_back") else "HELD BACK"
+        ended = verdict(r.get("failed"), r.get("held_back"))  # ok ⇔ neither (an older entry: failed only)
         out.append(
-            f"run {r['finished_at']}  {verdict}  {r['command']}: "
+            f"run {r['finished_at']}  {ended}  {r['command']}: "
             f"{loaded} table-period(s) ingested over {len(r.get('ingested', {}))} period(s)"
             f"{'; published ' + r['published'] if r.get('published') else ''}"
             f"{'; failed: ' + '; '.join(r['failed']) if r.get('failed') else ''}"
-            f"{'; held back from ' + min(b['period'] for b in r['held_back']) if r.get('held_back') else ''}"
+            f"{'; held back from ' + first_held_back(r['held_back']) if r.get('held_back') else ''}"
             f"{'; warnings: ' + str(len(r['warnings'])) if r.get('warnings') else ''}  ({r['seconds']} s)"
         )
     return "\n".join(out)

@@ -55,10 +55,8 @@
     {%- if recomputes_from() -%}
         {%- do conditions.append(column ~ " >= '" ~ from_period() ~ "'") -%}
     {%- endif -%}
-    {%- if held_back_from() -%}
-        {%- do conditions.append(before_held_back(column)) -%}
-    {%- endif -%}
-    {{- conditions | join(' and ') if conditions else 'true' -}}
+    {%- do conditions.append(before_held_back(column)) -%}
+    {{- conditions | join(' and ') -}}
 {%- endmacro %}
 
 

@@ -12,7 +12,7 @@ import dagster as dg
 from pipelines import publish
 from pipelines.assets.resources import Warehouse
 from pipelines.quality.settings import breach_advice
-from pipelines.runs import clear_build_pending, held_back
+from pipelines.runs import clear_build_pending, first_held_back, held_back
 
 MARTS = ("dim_region", "fct_findings", "fct_kpis", "fct_membership")
 
@@ -29,9 +29,9 @@ MARTS = ("dim_region", "fct_findings", "fct_kpis", "fct_membership")
 def published_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     with warehouse.connect() as con:
         breaches = held_back(con)
-    first_held = min((b["period"] for b in breaches), default=None)
+    first_held = first_held_back(breaches)
     in_service = publish.current(warehouse.locations)
-    if first_held and in_service and in_service.periods and in_service.periods[-1] >= first_held:
+    if in_service and in_service.would_withdraw(first_held):
         raise dg.Failure(
             description=f"not published: periods from {first_held} are in service and their raw data now "
             f"breaches its contracts ({'; '.join(breach_advice(b) for b in breaches[:5])}). The last good "

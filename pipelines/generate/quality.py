@@ -11,13 +11,13 @@ the loaded rows, so it says what that row must mean.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 
 import numpy as np
 import polars as pl
 
 from pipelines.contract.tables import DISABILITY_TYPES, TABLES, Table
+from pipelines.generate.reference import month_end
 
 _INCOME = {
     "dibao": "monthly_income_per_capita",
@@ -111,8 +111,7 @@ def _identified_after_period(df: pl.DataFrame, hh: pl.DataFrame, touched: np.nda
         return df
     pick = np.random.default_rng([int(period.replace("-", "")), 15])
     idx = hh["_i"][free[int(pick.integers(len(free)))]].to_list()
-    year, month = map(int, period.split("-"))
-    after = dt.date(year, month, calendar.monthrange(year, month)[1]) + dt.timedelta(days=int(pick.integers(1, 8)))
+    after = month_end(period) + dt.timedelta(days=int(pick.integers(1, 8)))
     touched[idx] = True
     return df.with_columns(
         pl.when(pl.int_range(pl.len()).is_in(idx))

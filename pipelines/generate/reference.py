@@ -44,7 +44,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import polars as pl
 
 from pipelines.contract.rules import RULES as CATALOGUE
-from pipelines.contract.tables import TEKUN
+from pipelines.contract.tables import TABLES, TEKUN
 
 # rule id -> (kind, default severity, default params): the rule catalogue (pipelines/contract/rules.py)
 RULES: dict[str, tuple[str, str, dict]] = {r.id: (r.kind, r.severity, dict(r.params)) for r in CATALOGUE.values()}
@@ -66,15 +66,6 @@ FINDINGS_SCHEMA = {
     "source_rows": pl.String,
 }
 
-TABLE_NAMES = (
-    "dibao",
-    "tekun",
-    "temporary_assistance",
-    "near_dibao",
-    "monitoring",
-    "disability_cards",
-    "disability_subsidies",
-)
 CENT = Decimal("0.01")
 
 
@@ -253,7 +244,7 @@ class Loaded:
 
     def __init__(self, loaded: dict[str, pl.DataFrame]):
         self.frames: dict[str, dict[str, pl.DataFrame]] = {}
-        for table in TABLE_NAMES:
+        for table in TABLES:
             df = loaded.get(table)
             parts = df.partition_by("period", as_dict=True) if df is not None and df.height else {}
             self.frames[table] = {str(period): part for (period,), part in parts.items()}

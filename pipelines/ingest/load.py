@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as _dt
 import logging
 from collections import Counter
@@ -16,7 +15,7 @@ from pipelines.catalog import has_table
 from pipelines.contract import tables as C
 from pipelines.ingest.discover import Discovery, discover
 from pipelines.ingest.regions import Regions
-from pipelines.ingest.validate import QUARANTINE_SCHEMA, Context, FileResult, process_file
+from pipelines.ingest.validate import QUARANTINE_SCHEMA, Context, FileResult, period_end, process_file
 
 log = logging.getLogger(__name__)
 
@@ -119,11 +118,6 @@ class IngestResult:
         return sum(f.quarantined for f in self.files)
 
 
-def _period_end(period: str) -> _dt.date:
-    year, month = map(int, period.split("-"))
-    return _dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
 def _quality_issues(table: C.Table, loaded: pl.DataFrame, period: str) -> pl.DataFrame:
     frames: list[pl.DataFrame] = []
 
@@ -154,7 +148,7 @@ def _quality_issues(table: C.Table, loaded: pl.DataFrame, period: str) -> pl.Dat
             "elimination_inconsistent",
             table.column("eliminated_date").header,
         )
-    end = _period_end(period)
+    end = period_end(period)
     for c in table.event_dates:
         issue(loaded.filter(pl.col(c.name) > end), "date_after_period", c.header)
     if table.household_key:

@@ -46,8 +46,13 @@ class Context:
 
     @property
     def period_end(self) -> _dt.date:
-        y, m = map(int, self.period.split("-"))
-        return _dt.date(y, m, calendar.monthrange(y, m)[1])
+        return period_end(self.period)
+
+
+def period_end(period: str) -> _dt.date:
+    """The last day of a YYYY-MM period."""
+    y, m = map(int, period.split("-"))
+    return _dt.date(y, m, calendar.monthrange(y, m)[1])
 
 
 @dataclass

@@ -78,6 +78,10 @@ def write_xlsx(path: Path, rows: list[list]) -> Path:
     return path
 
 
+class Err(str):
+    """An Excel error cell in a test sheet (#VALUE!, #N/A …)."""
+
+
 def write_xlsx_xlsxwriter(path: Path, rows: list[list]) -> Path:
     import xlsxwriter
 
@@ -86,7 +90,9 @@ def write_xlsx_xlsxwriter(path: Path, rows: list[list]) -> Path:
     datefmt = wb.add_format({"num_format": "yyyy-mm-dd"})
     for i, r in enumerate(rows):
         for j, v in enumerate(r):
-            if isinstance(v, str):
+            if isinstance(v, Err):  # a formula whose cached result is the error
+                ws.write_formula(i, j, "=1/0", None, str(v))
+            elif isinstance(v, str):
                 if v != "":
                     ws.write_string(i, j, v)
             elif isinstance(v, (dt.date, dt.datetime)):

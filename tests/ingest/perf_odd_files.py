@@ -32,33 +32,37 @@ def write_one_line(path: Path, size: int = 8_000_000) -> None:
     path.write_bytes(b"abcdef," * (size // 7))
 
 
-def write_big_csv(path: Path, target: int = 200_000_000) -> None:
+def _dibao_row(rnd: random.Random, i: int) -> list:
+    return make_row(
+        "dibao",
+        i,
+        household_id=f"H{i // 3}",
+        person_id=make_id(i, f"19{rnd.randint(40, 99)}0{rnd.randint(1, 9)}1{rnd.randint(0, 9)}"),
+        monthly_income_per_capita=f"{rnd.randint(100, 900)}.{rnd.randint(0, 99):02d}",
+    )
+
+
+def _write_dibao_rows(path: Path, head: bytes, line, target: int, encoding: str = "utf-8") -> None:
+    """`head`, then dibao rows rendered by `line(row)` in chunks of 10,000 until the file reaches `target`."""
     rnd = random.Random(1)
-    head = ",".join(HEADERS["dibao"]).encode("utf-8") + b"\r\n"
     with path.open("wb") as f:
         f.write(head)
         n, size = 0, len(head)
         while size < target:
-            chunk = []
-            for i in range(n, n + 10_000):
-                r = make_row(
-                    "dibao",
-                    i,
-                    household_id=f"H{i // 3}",
-                    person_id=make_id(i, f"19{rnd.randint(40, 99)}0{rnd.randint(1, 9)}1{rnd.randint(0, 9)}"),
-                    monthly_income_per_capita=f"{rnd.randint(100, 900)}.{rnd.randint(0, 99):02d}",
-                )
-                chunk.append(",".join(map(str, r)))
-            data = ("\r\n".join(chunk) + "\r\n").encode("utf-8")
+            data = "".join(line(_dibao_row(rnd, i)) for i in range(n, n + 10_000)).encode(encoding)
             f.write(data)
             n += 10_000
             size += len(data)
 
 
+def write_big_csv(path: Path, target: int = 200_000_000) -> None:
+    head = ",".join(HEADERS["dibao"]).encode("utf-8") + b"\r\n"
+    _write_dibao_rows(path, head, lambda r: ",".join(map(str, r)) + "\r\n", target)
+
+
 def write_big_html(path: Path, target: int = 200_000_000, encoding: str = "utf-8") -> None:
     """A web system's "export to Excel": one HTML page, a title row spanning the header, the header in
     <th>, every row a <tr> of <td> (text cells styled as text, as such exports do), one line per row."""
-    rnd = random.Random(1)
     meta = "gbk" if encoding != "utf-8" else "utf-8"
     head = (
         f'<html><head><meta http-equiv="Content-Type" content="text/html; charset={meta}">'
@@ -66,29 +70,14 @@ def write_big_html(path: Path, target: int = 200_000_000, encoding: str = "utf-8
         f'<tr><td colspan="{len(HEADERS["dibao"])}" align="center">低保对象名册</td></tr>\n'
         "<tr>" + "".join(f"<th>{h}</th>" for h in HEADERS["dibao"]) + "</tr>\n"
     ).encode(encoding)
-    with path.open("wb") as f:
-        f.write(head)
-        n, size = 0, len(head)
-        while size < target:
-            chunk = []
-            for i in range(n, n + 10_000):
-                r = make_row(
-                    "dibao",
-                    i,
-                    household_id=f"H{i // 3}",
-                    person_id=make_id(i, f"19{rnd.randint(40, 99)}0{rnd.randint(1, 9)}1{rnd.randint(0, 9)}"),
-                    monthly_income_per_capita=f"{rnd.randint(100, 900)}.{rnd.randint(0, 99):02d}",
-                )
-                cells = "".join(
-                    f"<td>{v}</td>" if j != 3 else f"<td style=\"mso-number-format:'\\@'\">{v}</td>"
-                    for j, v in enumerate(r)
-                )
-                chunk.append(f"<tr>{cells}</tr>\n")
-            data = "".join(chunk).encode(encoding)
-            f.write(data)
-            n += 10_000
-            size += len(data)
-        f.write("</table></body></html>\n".encode(encoding))
+
+    def line(r: list) -> str:
+        cells = "".join(
+            f"<td>{v}</td>" if j != 3 else f"<td style=\"mso-number-format:'\\@'\">{v}</td>" for j, v in enumerate(r)
+        )
+        return f"<tr>{cells}</tr>\n"
+
+    _write_dibao_rows(path, head, line, target, encoding)
 
 
 def write_dense_html(path: Path, target: int = 200_000_000) -> None:

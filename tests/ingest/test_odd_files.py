@@ -22,7 +22,18 @@ from pipelines.ingest import read as R
 from pipelines.ingest.load import ingest_table_period
 from pipelines.ingest.read import read_file
 from pipelines.ingest.sniff import MAX_LINE_BYTES, Unreadable, check_line_length
-from tests.ingest.helpers import HEADERS, PERIOD, h, make_id, make_row, table_dir, write_csv, write_xls
+from tests.ingest.helpers import (
+    HEADERS,
+    PERIOD,
+    Err,
+    h,
+    make_id,
+    make_row,
+    table_dir,
+    write_csv,
+    write_xls,
+    write_xlsx_xlsxwriter,
+)
 
 LINE_OVER = "一行超过 1 MB (line over 1 MB)"
 COLUMNS_OVER = "前10行超过500个非空列 (over 500 non-empty columns in the first 10 rows)"
@@ -286,10 +297,6 @@ def test_encrypted_workbooks_are_rejected_whole(dataset, con, tmp_path):
 # ------------------------------------------------------------------------------------------------------
 # 3. Excel error cells
 # ------------------------------------------------------------------------------------------------------
-class Err(str):
-    """An Excel error cell in a test sheet."""
-
-
 XLS_ERROR_CODES = {"#NULL!": 0x00, "#DIV/0!": 0x07, "#VALUE!": 0x0F, "#REF!": 0x17, "#NAME?": 0x1D, "#NUM!": 0x24}
 XLS_ERROR_CODES["#N/A"] = 0x2A
 
@@ -322,26 +329,6 @@ EXPECTED_ERRORS = [
     (11, "amount_format", "家庭月人均收入(元)", "#NULL!"),
     (12, "id_format", "身份证号", "#N/A"),
 ]
-
-
-def _write_errors_xlsxwriter(path: Path, rows: list[list]) -> None:
-    import xlsxwriter
-
-    wb = xlsxwriter.Workbook(str(path))
-    ws = wb.add_worksheet()
-    datefmt = wb.add_format({"num_format": "yyyy-mm-dd"})
-    for i, r in enumerate(rows):
-        for j, v in enumerate(r):
-            if isinstance(v, Err):  # a formula whose cached result is the error
-                ws.write_formula(i, j, "=1/0", None, str(v))
-            elif isinstance(v, dt.date):
-                ws.write_datetime(i, j, dt.datetime(v.year, v.month, v.day), datefmt)
-            elif isinstance(v, str):
-                if v:
-                    ws.write_string(i, j, v)
-            else:
-                ws.write_number(i, j, v)
-    wb.close()
 
 
 def _write_errors_openpyxl(path: Path, rows: list[list]) -> None:
@@ -379,7 +366,7 @@ def _write_errors_xls(path: Path, rows: list[list]) -> None:
 @pytest.mark.parametrize(
     "name,writer",
     [
-        ("dibao.xlsx", _write_errors_xlsxwriter),
+        ("dibao.xlsx", write_xlsx_xlsxwriter),
         ("dibao.xlsx", _write_errors_openpyxl),
         ("dibao.xls", _write_errors_xls),
     ],
@@ -398,7 +385,7 @@ def test_error_cells_fail_their_column_check(dataset, con, name, writer):
 def test_workbook_without_error_cells_is_not_parsed_again(tmp_path, monkeypatch):
     """The byte search decides: a sheet without `t="e"` never reaches the XML parser."""
     p = tmp_path / "x.xlsx"
-    _write_errors_xlsxwriter(p, [list(HEADERS["dibao"]), make_row("dibao", 1)])
+    write_xlsx_xlsxwriter(p, [list(HEADERS["dibao"]), make_row("dibao", 1)])
     monkeypatch.setattr(excel_cells, "_xlsx_errors", lambda *a: pytest.fail("parsed without error cells"))
     assert read_file(p).frame.height == 2
 
@@ -463,7 +450,7 @@ def test_over_500_non_empty_columns_in_the_first_10_rows(dataset, con):
     write_csv(d / "dibao_b.csv", [header + extra(489), make_row("dibao", 1)])  # 501: not read
     # 600 empty columns are no non-empty columns
     write_csv(d / "dibao_c.csv", [["名册"] + [""] * 600, header, make_row("dibao", 1)])
-    _write_errors_xlsxwriter(d / "dibao_d.xlsx", [["标题"] + extra(500), header, make_row("dibao", 1)])
+    write_xlsx_xlsxwriter(d / "dibao_d.xlsx", [["标题"] + extra(500), header, make_row("dibao", 1)])
     res = ingest_table_period(con, dataset, "dibao", PERIOD, "r")
     reconcile(res)
     assert [f[:5] for f in files(con)] == [
@@ -545,7 +532,7 @@ def test_sheet_values_over_the_cell_bound(dataset, con, monkeypatch):
     rows = [list(HEADERS["dibao"]), make_row("dibao", 1)]
     _formatted_to_xfd1048576(d / "dibao_a.xlsx", rows, empty_text_cell=True)  # 2 x 12 values: read
     far = rows + [[""] * 16383 + ["x"]]  # a value in column XFD: 3 x 16384 cells
-    _write_errors_xlsxwriter(d / "dibao_b.xlsx", far)
+    write_xlsx_xlsxwriter(d / "dibao_b.xlsx", far)
     ingest_table_period(con, dataset, "dibao", PERIOD, "r")
     assert [f[1:5] for f in files(con)] == [("loaded", None, 1, 1), ("rejected", "file_unreadable", 0, 0)]
     assert quarantine(con)[0][4] == "工作表超过 10000 个单元格 (sheet over 10000 cells)"
