@@ -412,38 +412,66 @@ def standards_in_force(locations: Locations, viewer, period: str | None = None) 
 
 
 def rule_catalogue(locations: Locations, viewer) -> pl.DataFrame:
-    """The rule catalogue as in force (int_rule_parameters) with Chinese kind and severity labels and the
-    tables each rule reads."""
+    """The rule catalogue as in force (int_rule_parameters) with Chinese kind and severity labels, the
+    tables each rule reads, and the departments it waits for: those whose tables are not expected in the
+    latest complete period (rules.md: such a rule is not evaluated; 未接入)."""
     df = query(
         locations,
         """
-        select rule_id, rule_name, kind, severity, enabled, params, within_days,
-               cast(drop_ratio as double) as drop_ratio, array_to_string(self_care_levels, ',') as self_care_levels
+        select rule_id, rule_name, kind, severity, enabled, params, deadline_days, within_days,
+               cast(drop_ratio as double) as drop_ratio, array_to_string(self_care_levels, ',') as self_care_levels,
+               window_months, cast(amount as varchar) as amount, grace_days
         from main_intermediate.int_rule_parameters order by kind desc, rule_id
     """,
     )
+    latest = query(
+        locations,
+        """
+        select period, expected_tables from main_intermediate.int_periods
+        where is_complete order by period desc limit 1
+    """,
+    )
+    expected = set(latest["expected_tables"][0]) if latest.height else set()
     df = _labelled(df, "kind", KIND_LABELS, "kind_label")
     df = _labelled(df, "severity", SEVERITY_LABELS, "severity_label")
     # the tables each rule reads, by their Chinese titles, from the rule catalogue
     sources = {r.id: "、".join(TABLES[t].title for t in r.tables) for r in RULES.values()}
+    waiting = {r.id: _waiting_for(r.tables, expected) for r in RULES.values()}
     return df.with_columns(
         parameter=_rule_parameter_text(),
         tables_label=pl.col("rule_id").replace_strict(sources, default=None, return_dtype=pl.String),
+        waiting_for=pl.col("rule_id").replace_strict(waiting, default=None, return_dtype=pl.String),
+        latest_period=pl.lit(latest["period"][0] if latest.height else None, dtype=pl.String),
     )
 
 
-# The parameter each rule reads (rules.md, "Parameters"); the others have none.
-RULE_PARAMETER = {"W04": "within_days", "W05": "self_care_levels", "W07": "drop_ratio"}
+def _waiting_for(tables: tuple[str, ...], expected: set[str]) -> str | None:
+    """未接入：公安、医保 — the departments of the tables not expected; None when all are."""
+    departments = dict.fromkeys(SOURCE_LABELS[TABLES[t].source] for t in tables if t not in expected)
+    return "未接入：" + "、".join(departments) if departments else None
+
+
+# The parameters each rule reads (rules.md, "Parameters"); the others have none.
+RULE_PARAMETER = {
+    "W04": "within_days",
+    "W05": "self_care_levels",
+    "W07": "drop_ratio",
+    "W09": "window_months",
+    "V05": "grace_days",
+}
 
 
 def _rule_parameter_text() -> pl.Expr:
-    """The parameter a rule uses, in force, in words: 认定后 30 天内, 生活自理能力：全失能, 收入降幅 ≥ 30%."""
+    """The parameter a rule uses, in force, in words: 认定后 30 天内, 生活自理能力：全失能, 收入降幅 ≥ 30%,
+    近 3 个月个人自付 ≥ 20000 元, 死亡 0 天后."""
     labels = {stored: label for label, stored in TABLES["tekun"].column("self_care").values.items()}
     levels = pl.col("self_care_levels").str.split(",").list.eval(pl.element().replace(labels)).list.join("、")
     by_rule = {
         "within_days": pl.format("认定后 {} 天内", pl.col("within_days")),
         "self_care_levels": pl.concat_str(pl.lit("生活自理能力："), levels),
         "drop_ratio": pl.format("收入降幅 ≥ {}%", (pl.col("drop_ratio") * 100).round(1)),
+        "window_months": pl.format("近 {} 个月个人自付 ≥ {} 元", pl.col("window_months"), pl.col("amount")),
+        "grace_days": pl.format("死亡 {} 天后仍在保", pl.col("grace_days")),
     }
     expr = pl.lit(None, dtype=pl.String)
     for rule_id, parameter in RULE_PARAMETER.items():
@@ -464,6 +492,10 @@ HOUSEHOLD_DETAIL_TABLES = (
     "temporary_assistance",
     "disability_cards",
     "disability_subsidies",
+    "household_changes",
+    "social_insurance_payments",
+    "payroll",
+    "medical_settlements",
 )
 HOUSEHOLD_MEMBER_TABLES = tuple(n for n in HOUSEHOLD_DETAIL_TABLES if TABLES[n].household_key)  # household_id
 _HOUSEHOLD_EXTRA_HEADERS = {

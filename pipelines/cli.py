@@ -68,14 +68,38 @@ def main() -> None:
     help="write truth/findings.csv and kpis.csv by the reference evaluation (slow and memory-hungry "
     "at province scale; benchmarks do not need it)",
 )
+@click.option(
+    "--departments/--no-departments",
+    default=None,
+    help="demo: 公安、人社、财政、医保 (household changes, social insurance, payroll, medical settlements; medical "
+    "insurance joins in the middle of the months) [default: on; report-2021 has none]",
+)
+@click.option(
+    "--sized-population/--legacy-population",
+    default=None,
+    help="demo: registered population sized to the people (低保覆盖率 a few per cent), or drawn as before, a large "
+    "city's whatever the scale [default: sized]. --no-departments --legacy-population writes the dataset the "
+    "generator wrote before either existed, byte for byte",
+)
 def generate(
-    out: Path, preset: str, city: str, scale: float, months: int | None, seed: int, dirty: float | None, reference: bool
+    out: Path,
+    preset: str,
+    city: str,
+    scale: float,
+    months: int | None,
+    seed: int,
+    dirty: float | None,
+    reference: bool,
+    departments: bool | None,
+    sized_population: bool | None,
 ):
     """生成合成数据集 / write a synthetic dataset with its truth (all people invented)."""
     from pipelines.generate import generate as run_generate
 
     if preset == "report-2021" and city != "taian":
         raise click.UsageError("--preset report-2021 is 泰安市's published table: use --city taian")
+    if preset == "report-2021" and (departments or sized_population is not None):
+        raise click.UsageError("--preset report-2021 is a published table: no --departments or population options")
     summary = run_generate(
         out,
         preset=preset,
@@ -86,6 +110,8 @@ def generate(
         progress=_progress,
         city=city,
         reference=reference,
+        departments=departments,
+        sized_population=sized_population,
     )
     for key, value in summary.items():
         click.echo(f"{key}: {value}")

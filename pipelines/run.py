@@ -352,13 +352,16 @@ def run_pipeline(
     started = time.monotonic()
     summary = RunSummary()
     todo, summary.unchanged = stale_tables(locations, full_refresh)
-    instance = dagster_instance(locations.warehouse)
     definitions = build_definitions(locations)
-    ok = True
-    if todo:
-        ok = _ingest(locations, todo, full_refresh, instance, definitions, summary, say)
-    if ok:
-        _build(locations, full_refresh, instance, definitions, summary, say)
+    # Entered, so that Dagster's definitions state storage is this instance's for the run: otherwise it
+    # may be one left behind by an earlier instance of the process, already collected ("Attempted to
+    # resolve undefined DagsterInstance weakref" when a process runs the pipeline more than once).
+    with dagster_instance(locations.warehouse) as instance:
+        ok = True
+        if todo:
+            ok = _ingest(locations, todo, full_refresh, instance, definitions, summary, say)
+        if ok:
+            _build(locations, full_refresh, instance, definitions, summary, say)
     if locations.duckdb_path.exists():
         with Warehouse.from_locations(locations).connect() as con:
             summary.held_back = held_back(con)

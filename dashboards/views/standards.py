@@ -68,6 +68,9 @@ catalogue = rules.select(
     pl.when(pl.col("enabled")).then(pl.lit("是")).otherwise(pl.lit("否")).alias("启用"),
     pl.col("parameter").fill_null("–").alias("参数(生效值)"),
     pl.col("tables_label").fill_null("–").alias("数据来源"),
+    # a rule whose department's data is not on file for the latest period is not evaluated (rules.md)
+    pl.col("waiting_for").fill_null("已接入").alias("数据接入"),
+    pl.format("{} 天", pl.col("deadline_days")).alias("处置时限"),
     # what the dataset's rule settings (warning_rules seed) say; none: –
     pl.when(params.is_in(["", "{}", "null"]).not_()).then(params).otherwise(pl.lit("–")).alias("规则设置"),
 )
@@ -82,4 +85,8 @@ c1, c2 = st.columns(2)
 c1.metric("规则数", catalogue.height)
 c2.metric("启用", int(rules["enabled"].sum()))
 st.dataframe(catalogue.to_pandas().style.map(_colour, subset=["等级"]), hide_index=True, width="stretch")
-st.caption("参数为规则生效的取值(未设置时取 rules.md 的默认值);规则设置为数据集的 warning_rules 配置原文。")
+st.caption(
+    "参数为规则生效的取值(未设置时取 rules.md 的默认值);规则设置为数据集的 warning_rules 配置原文。"
+    f"数据接入按最近完整统计期({rules['latest_period'][0] if rules.height else '–'})判断:"
+    "未接入的部门数据到位前,该规则不产生预警。"
+)

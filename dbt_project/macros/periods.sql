@@ -28,12 +28,29 @@
 {%- endmacro %}
 
 
-{% macro evaluated_periods() -%}
+{#
+  The periods a build evaluates: complete, from from_period on, before any held-back period. With a
+  rule id, only those in which every table the rule reads (its entry's `tables` in vars.rule_catalogue)
+  is expected: a rule waiting for a department's data is not evaluated (rules.md).
+#}
+{% macro evaluated_periods(rule_id=none) -%}
     select period, period_start, period_end, previous_period
     from {{ ref('int_periods') }}
     where is_complete
     {%- if from_period() %} and period >= '{{ from_period() }}'{% endif %}
     and {{ before_held_back() }}
+    {%- if rule_id %}
+    and list_has_all(expected_tables, {{ rule_tables(rule_id) }}::varchar[])
+    {%- endif %}
+{%- endmacro %}
+
+
+{# The raw tables a rule reads, from the rule catalogue; an unknown id stops the build. #}
+{% macro rule_tables(rule_id) -%}
+    {%- for rule in var('rule_catalogue') if rule.id == rule_id -%}
+        {{ return(rule.tables) }}
+    {%- endfor -%}
+    {{ exceptions.raise_compiler_error("rule " ~ rule_id ~ " is not in vars.rule_catalogue") }}
 {%- endmacro %}
 
 

@@ -26,13 +26,22 @@ class Rule:
     kind: str  # warning | verification
     severity: str  # default: red | orange | yellow
     params: Mapping  # default parameters (a seed's params are laid over them, key by key)
-    tables: tuple[str, ...]  # the raw tables it reads
+    tables: tuple[str, ...]  # the raw tables it reads (evaluated for P only when all are expected in P)
     model: str  # its dbt model (models/intermediate/rules/)
+    deadline_days: int | None = None  # default time to dispose of a case; None: by severity
+
+    def default_deadline_days(self, severity: str | None = None) -> int:
+        """The entry's deadline, else the one of the severity in force (by default the entry's)."""
+        return self.deadline_days or DEADLINE_DAYS_BY_SEVERITY[severity or self.severity]
+
+
+def _vars(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8")).get("vars") or {}
 
 
 def load_catalogue(path: Path = CATALOGUE_FILE) -> dict[str, Rule]:
     """The rules in catalogue order; a malformed entry is a ValueError naming it."""
-    entries = (yaml.safe_load(path.read_text(encoding="utf-8")).get("vars") or {}).get("rule_catalogue") or []
+    entries = _vars(path).get("rule_catalogue") or []
     rules: dict[str, Rule] = {}
     for entry in entries:
         rule = Rule(
@@ -43,6 +52,7 @@ def load_catalogue(path: Path = CATALOGUE_FILE) -> dict[str, Rule]:
             params=MappingProxyType(dict(entry.get("params") or {})),
             tables=tuple(entry.get("tables") or ()),
             model=str(entry["model"]),
+            deadline_days=int(entry["deadline_days"]) if entry.get("deadline_days") else None,
         )
         problems = [f"table {t!r}" for t in rule.tables if t not in TABLES]
         if rule.kind not in KINDS:
@@ -61,5 +71,9 @@ def load_catalogue(path: Path = CATALOGUE_FILE) -> dict[str, Rule]:
     return rules
 
 
+# 处置时限 of a case by the severity in force, where neither the seed nor the entry sets deadline_days
+DEADLINE_DAYS_BY_SEVERITY: dict[str, int] = {
+    str(k): int(v) for k, v in _vars(CATALOGUE_FILE)["deadline_days_by_severity"].items()
+}
 RULES: dict[str, Rule] = load_catalogue()
 RULE_IDS: tuple[str, ...] = tuple(RULES)

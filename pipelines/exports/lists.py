@@ -80,7 +80,9 @@ def findings(con, kind: str, period: str, county6: str | None, unmasked: bool) -
         con,
         f"""
         select f.period, f.warning_id, f.rule_id, f.rule_name, f.kind, f.severity,
-               r.county_code, r.county_name, r.township_code, r.township_name, r.name as village_name,
+               r.county_code, r.county_name, r.township_code, r.township_name,
+               -- a finding placed at a county (W09) names no township and no village
+               case when r.level = 'village' then r.name end as village_name,
                f.region_code, f.subject_name, f.subject_person_id, f.household_id, f.persons_involved,
                f.value, f.threshold, f.first_period, f.consecutive_periods, f.source_rows
         from {FINDINGS} as f

@@ -20,13 +20,29 @@ def generate(
     progress=None,
     city: str = "taian",
     reference: bool = True,
+    departments: bool | None = None,
+    sized_population: bool | None = None,
 ) -> dict:
     """`city`: a key of `cities.CITIES` (`taian`, `jining`) or a `cities.City`; `report-2021` is taian only.
-    `reference=False` leaves out truth/findings.csv and kpis.csv (the reference evaluation)."""
+    `reference=False` leaves out truth/findings.csv and kpis.csv (the reference evaluation).
+
+    Demo only (None: the preset's, both on): `departments=False` leaves out the four departments that joined
+    later (公安, 人社, 财政, 医保: no file of theirs, no planted case of their rules); `sized_population=False`
+    draws the registered population as before, a large city's whatever the scale (低保覆盖率 about 0.1 %). Both
+    False: the seeds and raw files are byte for byte those the generator wrote before either existed."""
     from pipelines.generate.model import build_dataset
     from pipelines.generate.truth import write_dataset
 
-    ds = build_dataset(preset=preset, scale=scale, months=months, seed=seed, progress=progress, city=city)
+    ds = build_dataset(
+        preset=preset,
+        scale=scale,
+        months=months,
+        seed=seed,
+        progress=progress,
+        city=city,
+        departments=departments,
+        sized_population=sized_population,
+    )
     return write_dataset(
         Path(out), ds, seed=seed, dirty=0.03 if dirty is None else dirty, progress=progress, reference=reference
     )

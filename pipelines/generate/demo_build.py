@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
 
+from pipelines.contract import RULES
 from pipelines.contract.tables import TABLES
 
 from .cities import TAIAN, City
 from .demo import World, build_background
-from .model import Dataset, finalize
+from .model import PROGRAMME_TABLES, Dataset, finalize
+from .population import sized_population
 from .presets import DemoPreset
 from .seeds import build_seeds
 
@@ -19,11 +22,25 @@ def demo_periods(last: str, months: int) -> list[str]:
 
 
 def build_demo(
-    cfg: DemoPreset, rng: np.random.Generator, scale: float, months: int | None, progress, city: City = TAIAN
+    cfg: DemoPreset,
+    rng: np.random.Generator,
+    scale: float,
+    months: int | None,
+    progress,
+    city: City = TAIAN,
+    seed: int = 0,
 ) -> Dataset:
+    """The programmes from `rng` (the seeds first, then the people, then their planted cases); the four
+    departments and the population sizing from streams of their own (`seed`), after everything else, so
+    that with both off the dataset is the one built before they existed."""
     periods = demo_periods(cfg.last_period, months or cfg.months)
     years = sorted(set(cfg.years) | {int(p[:4]) for p in periods})
     seeds = build_seeds(rng, all_rural=False, years=years, city=city)
+    if not cfg.departments:
+        # the dataset as written before the departments joined: its warning_rules an older file, without the
+        # rows of the rules reading their tables (extracts.md: such a file stays valid)
+        programme_rules = [r.id for r in RULES.values() if set(r.tables) <= set(PROGRAMME_TABLES)]
+        seeds["warning_rules"] = seeds["warning_rules"].filter(pl.col("rule_id").is_in(programme_rules))
     if progress:
         progress("seeds built")
     ref = str((np.datetime64(periods[0], "M") + 1).astype("datetime64[D]") - 1)
@@ -37,5 +54,12 @@ def build_demo(
         plant_all(w, state)
         if progress:
             progress("planted cases added")
+    on_file: dict[str, tuple[str, ...]] = {t: tuple(periods) for t in PROGRAMME_TABLES}
+    if cfg.departments:
+        from .departments import build_departments
+
+        on_file.update(build_departments(w, cfg, scale, state, seed, progress))
+    if cfg.sized_population:
+        seeds["region_population"] = sized_population(w, seeds["region_population"], seed)
     records = {t: finalize(t, w.frames.get(t, [])) for t in TABLES}
-    return Dataset(periods=periods, seeds=seeds, records=records, exact_kpis=False)
+    return Dataset(periods=periods, seeds=seeds, records=records, exact_kpis=False, on_file=on_file)

@@ -16,6 +16,8 @@ import numpy as np
 from pipelines.contract.tables import (
     BOOL,
     CARD_NO,
+    CHINA_REGION_CODE,
+    COUNTY_CODE,
     DATE,
     ENUM,
     INTEGER,
@@ -185,13 +187,38 @@ def reasons_for(table: Table) -> list[str]:
         out += ["amount_negative", "amount_format"]
     if ENUM in kinds:
         out.append("enum_value")
-    if REGION_CODE in kinds:
+    if kinds & {REGION_CODE, COUNTY_CODE, CHINA_REGION_CODE}:
         out.append("region_unknown")
     if REGION_NAME in kinds:
         out += ["region_unmatched", "region_ambiguous"]
-    if table.payment_reference:
+    if table.period_column:
         out.append("period_mismatch")
     return out
+
+
+def _required_here(c, row: dict) -> bool:
+    """A column whose empty value is value_missing in this row: required, or a code required by the row
+    (迁往地区划代码 of a 迁出 row)."""
+    if c.required:
+        return True
+    return (
+        c.kind == CHINA_REGION_CODE
+        and c.required_when is not None
+        and row.get(c.required_when[0]) == c.required_when[1]
+    )
+
+
+def _bad_county(code: str) -> list[str]:
+    """County codes naming no county of the seed: an unknown one of the city, a township's, cut short, too
+    long, another province's."""
+    c6 = code[:6]
+    return [c6[:4] + "99", c6 + "001000", c6[:5], c6 + "00000", "110101", c6 + "0000001"]
+
+
+def _bad_china_code(code: str | None) -> list[str]:
+    """A destination that is not a 12-digit code: cut short, too long, with a hyphen, a letter, a name."""
+    c = code or "370902001001"
+    return [c[:11], c + "1", c[:6] + "-" + c[6:], c[:5] + "A" + c[6:], "山东省" + c[:6]]
 
 
 def _first(table: Table, *kinds):
@@ -253,10 +280,15 @@ def defect(reason: str, table: Table, row: dict, period: str, excel: bool, regio
         cands = [
             c
             for c in table.columns
-            if c.required and c.kind in (TEXT, ENUM, BOOL, MONEY, DATE, REGION_NAME) and c is not idc
+            if _required_here(c, row)
+            and c.kind in (TEXT, ENUM, BOOL, MONEY, DATE, REGION_NAME, COUNTY_CODE, CHINA_REGION_CODE)
+            and c is not idc
         ]
+        dest = [c for c in cands if c.kind == CHINA_REGION_CODE]
         if table.name == "monitoring" and rng.random() < 0.5:
             c = table.columns[0]
+        elif dest and rng.random() < 0.4:  # 迁往地区划代码 left empty on a 迁出 row, a mistake of its own
+            c = dest[0]
         else:
             c = cands[int(rng.integers(len(cands)))]
         return c, {c.name: rng.choice(["", " ", "  "])}
@@ -294,8 +326,16 @@ def defect(reason: str, table: Table, row: dict, period: str, excel: bool, regio
             )
         }
     if reason == "region_unknown":
-        c = _first(table, REGION_CODE)
+        cs = [c for c in table.columns if c.kind in (REGION_CODE, COUNTY_CODE, CHINA_REGION_CODE)]
+        c = cs[0] if len(cs) == 1 else cs[int(rng.integers(len(cs)))]
         code = row[c.name]
+        if c.kind == COUNTY_CODE:
+            bad = _bad_county(code)
+            v = bad[int(rng.integers(len(bad)))]
+            return (c, {c.name: v}) if (v + "000000" if len(v) == 6 else v) not in regions.counties else None
+        if c.kind == CHINA_REGION_CODE:
+            bad = _bad_china_code(code)
+            return c, {c.name: bad[int(rng.integers(len(bad)))]}
         for v in (code[:9] + "000", code[:6] + "999999", code[:6] + "998997", code[:9]):
             if v not in regions.villages:
                 return c, {c.name: v}
@@ -322,7 +362,7 @@ def defect(reason: str, table: Table, row: dict, period: str, excel: bool, regio
             return None
         return vc, {vc.name: bare}
     if reason == "period_mismatch":
-        c = _first(table, DATE, MONTH)
+        c = table.column(table.period_column)
         if c.kind == MONTH:
             return c, {c.name: prev_month(period) if rng.random() < 0.5 else f"{int(period[:4]) - 1}{period[4:]}"}
         d = row[c.name]

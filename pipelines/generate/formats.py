@@ -22,6 +22,8 @@ import polars as pl
 from pipelines.contract.tables import (
     BOOL,
     CARD_NO,
+    CHINA_REGION_CODE,
+    COUNTY_CODE,
     DATE,
     ENUM,
     INTEGER,
@@ -64,8 +66,10 @@ def render_header(col: Column, rng: np.random.Generator, vary: bool) -> str:
 # ---------------------------------------------------------------------------------------------------
 def plain(col: Column, s: pl.Series) -> pl.Series:
     k = col.kind
-    if k in (REGION_CODE, TEXT, PERSON_ID, CARD_NO, REGION_NAME, MONTH):
+    if k in (REGION_CODE, TEXT, PERSON_ID, CARD_NO, REGION_NAME, MONTH, CHINA_REGION_CODE):
         out = s.cast(pl.String)
+    elif k == COUNTY_CODE:  # as the departments' systems export it: 6 digits (variants: 12, numeric cells)
+        out = s.cast(pl.String).str.slice(0, 6)
     elif k in (ENUM, BOOL):
         inv = {v: lab for lab, v in col.values.items()}
         out = s.replace_strict(inv, return_dtype=pl.String, default=None)
@@ -193,8 +197,13 @@ def variant(col: Column, value, r: int, excel: bool, rng: np.random.Generator) -
         return _id_variant(value, "", r % 8, excel, rng)
     if k == CARD_NO:
         return _id_variant(value[:18], value[18:], r % 5, excel, rng)
-    if k == REGION_CODE:
+    if k in (REGION_CODE, CHINA_REGION_CODE):
         return int(value) if excel and r % 2 else f" {value} "
+    if k == COUNTY_CODE:  # 341602 or 341602000000, text or a numeric cell
+        code = value[:6] if r % 4 < 2 else value
+        if excel and r % 2:
+            return int(code)
+        return code.translate(FULLWIDTH) if r % 8 == 6 else f" {code} " if r % 8 == 4 else code
     if k == TEXT:
         return rng_space(r + 1) + value + (" " if r % 3 else "\t")
     if k == ENUM:

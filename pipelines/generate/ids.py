@@ -94,6 +94,23 @@ class IdFactory:
         self.rng = rng
         self.other_codes = OTHER_CODES if other_codes is None else np.asarray(other_codes, dtype=np.int64)
         self._issued: list[np.ndarray] = []
+        self._seen: set[str] | None = None  # the issued ids as a set, once small batches ask (planted cases)
+
+    def fork(self, rng: np.random.Generator) -> IdFactory:
+        """A factory drawing from `rng` that knows every id issued so far (its ids never collide with them);
+        this one is left as it was."""
+        f = IdFactory(rng, self.other_codes)
+        f._issued = list(self._issued)
+        f._seen = None if self._seen is None else set(self._seen)
+        return f
+
+    def _fresh(self, ids: np.ndarray) -> np.ndarray:
+        """Which of `ids` were never issued: a set lookup for a few, np.isin for many (the same answer)."""
+        if len(ids) > 64:
+            return ~np.isin(ids, self.issued)
+        if self._seen is None:
+            self._seen = set(self.issued.tolist())
+        return np.fromiter((x not in self._seen for x in ids.tolist()), dtype=bool, count=len(ids))
 
     @property
     def issued(self) -> np.ndarray:
@@ -117,9 +134,11 @@ class IdFactory:
             keep = np.zeros(len(todo), dtype=bool)
             keep[first] = True
             if self._issued:
-                keep &= ~np.isin(ids, self.issued)
+                keep &= self._fresh(ids)
             out[todo[keep]] = ids[keep]
             self._issued = [np.concatenate([*self._issued, ids[keep]])]
+            if self._seen is not None:
+                self._seen.update(ids[keep].tolist())
             todo = todo[~keep]
             if not len(todo):
                 break

@@ -14,15 +14,24 @@ Presets (presets.py):
   returning, new and cancelled cards, benefits that follow the standard raised every year (泰安: 1
   January; 济宁: 1 July). Planted cases (`_planted`) make every rule fire in several periods, with
   near-misses at each boundary, W04's and W07's at the city's parameters (planted_cases.py).
+  The four departments that joined later (departments.py, planted_departments.py; `DemoPreset.departments`):
+  household changes (deaths and moves, some of recipients, whom the roster stops a month or two later),
+  social insurance payments (pensions, some in dibao households around the standard; unemployment benefit,
+  some to near-dibao members), the public payroll (a handful of dibao members) and medical settlements (a
+  few large bills among the uncovered); medical insurance joins in the middle of the months (the 7th of
+  12), so the rules reading it wait for it. Their own random streams: with them off (and
+  `sized_population` off) a dataset is byte for byte what the generator wrote before they existed.
+  `sized_population`: the registered population sized to the people (低保覆盖率 a few per cent).
 - `report-2021` (report2021.py, 泰安市 only): 2021-09 only, rural programmes only, standards 657 / 854; the
-  city-level KPIs K01–K06 are exactly the published figures at scale 1. No planted cases.
+  city-level KPIs K01–K06 are exactly the published figures at scale 1. No planted cases, none of the four
+  departments.
 
 Money is carried in cents (Int64) while building and becomes Decimal(14, 2) in `finalize`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
@@ -47,20 +56,8 @@ from pipelines.contract.tables import (
 from .cities import City, get_city
 from .presets import PRESETS, DemoPreset, ReportPreset
 
-
-@dataclass
-class Dataset:
-    periods: list[str]  # 'YYYY-MM', ascending
-    seeds: dict[str, pl.DataFrame]  # regions, region_population, assistance_standards, warning_rules
-    records: dict[str, pl.DataFrame]  # table name -> all periods' clean records
-    exact_kpis: bool  # True for report-2021: the writer must not remove rows from the loaded set
-
-
-DERIVED = {"monitoring": [("region_code", pl.String)], "disability_cards": [("person_id", pl.String)]}
-# The tables the generator writes. The four departments that joined later (public security, human
-# resources, finance, medical insurance) are not generated yet: their records are empty and no file of
-# theirs is written, so a generated dataset is a city that has never received them (extracts.md).
-GENERATED_TABLES: tuple[str, ...] = (
+# The programmes' tables (民政, 乡村振兴, 残联): written in every period of every dataset.
+PROGRAMME_TABLES: tuple[str, ...] = (
     "dibao",
     "tekun",
     "temporary_assistance",
@@ -69,6 +66,46 @@ GENERATED_TABLES: tuple[str, ...] = (
     "disability_cards",
     "disability_subsidies",
 )
+# The departments that joined later (公安, 人社, 财政, 医保): written only in the periods a dataset has them
+# on file (`Dataset.on_file`), so a dataset without them is a city that has never received them and one
+# whose department joins later has no file of it before (extracts.md, expected tables).
+DEPARTMENT_TABLES: tuple[str, ...] = (
+    "household_changes",
+    "social_insurance_payments",
+    "payroll",
+    "medical_settlements",
+)
+# The tables every generated dataset has (report-2021 has no other).
+GENERATED_TABLES: tuple[str, ...] = PROGRAMME_TABLES
+
+
+@dataclass
+class Dataset:
+    periods: list[str]  # 'YYYY-MM', ascending
+    seeds: dict[str, pl.DataFrame]  # regions, region_population, assistance_standards, warning_rules
+    records: dict[str, pl.DataFrame]  # table name -> all periods' clean records
+    exact_kpis: bool  # True for report-2021: the writer must not remove rows from the loaded set
+    # table -> the periods in which its files are written; None: `tables_on_file` decides
+    on_file: dict[str, tuple[str, ...]] | None = None
+
+
+def tables_on_file(ds, period: str) -> list[str]:
+    """The tables whose files a dataset has in `period`, in contract order: its `on_file` where it says, else
+    every programme table, and a department's table in the periods where it has records."""
+    on_file = getattr(ds, "on_file", None)
+    out = []
+    for t in TABLES:
+        if on_file is not None and t in on_file:
+            if period in on_file[t]:
+                out.append(t)
+        elif t in PROGRAMME_TABLES:
+            out.append(t)
+        elif t in ds.records and ds.records[t].height and (ds.records[t]["period"] == period).any():
+            out.append(t)
+    return out
+
+
+DERIVED = {"monitoring": [("region_code", pl.String)], "disability_cards": [("person_id", pl.String)]}
 
 
 def polars_type(col) -> pl.DataType:
@@ -121,7 +158,7 @@ def finalize(table: str, frames: list[pl.DataFrame]) -> pl.DataFrame:
     member's place in the household.
     """
     sch = schema(table)
-    if not frames:  # a table the generator does not write (GENERATED_TABLES)
+    if not frames:  # a table with no records (a department the dataset does not have)
         return pl.DataFrame(schema=sch)
     df = pl.concat(frames, how="diagonal_relaxed")
     if "_ord" not in df.columns:
@@ -141,21 +178,31 @@ def build_dataset(
     seed: int = 0,
     progress=None,
     city: str | City = "taian",
+    departments: bool | None = None,
+    sized_population: bool | None = None,
 ) -> Dataset:
     """Build the population of a preset for a city (cities.py): seeds and every table's clean records for
-    every period. `report-2021` is 泰安市's published table: the city must be `taian`."""
+    every period. `report-2021` is 泰安市's published table: the city must be `taian`.
+
+    `departments`, `sized_population` (demo only; None: the preset's): the four departments that joined
+    later, and the registered population sized to the people. Both False: the dataset the generator built
+    before either existed."""
     cfg = PRESETS[preset]
     city = get_city(city)
     rng = np.random.default_rng(seed)
     if isinstance(cfg, DemoPreset):
         from .demo_build import build_demo
 
-        return build_demo(cfg, rng, scale, months, progress, city=city)
+        over = {"departments": departments, "sized_population": sized_population}
+        cfg = replace(cfg, **{k: v for k, v in over.items() if v is not None})
+        return build_demo(cfg, rng, scale, months, progress, city=city, seed=seed)
     if isinstance(cfg, ReportPreset):
         from .report2021 import build_report
 
         if city.key != "taian":
             raise ValueError(f"preset {preset!r} is 泰安市's published table: city must be 'taian', not {city.key!r}")
+        if departments:
+            raise ValueError(f"preset {preset!r} reproduces a published table: it has none of the four departments")
 
         return build_report(cfg, rng, scale, progress)
     raise ValueError(f"unknown preset {preset!r}")

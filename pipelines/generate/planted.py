@@ -95,8 +95,10 @@ class Planter:
         benefit=None,
         size=None,
         key=None,
+        approval=None,
     ):
-        """A dibao household shown in `periods`; income/benefit: callables (p, std, size) -> cents."""
+        """A dibao household shown in `periods`; income/benefit: callables (p, std, size) -> cents;
+        `approval`: 审批日期 (default: fixed, long before the first period)."""
         key = key or self.next_key()
         covered = covered or [True] * len(ppl)
         relations = relations or [m["relation"] for m in ppl]
@@ -118,7 +120,7 @@ class Planter:
                     household_size=size,
                     monthly_income_per_capita=inc,
                     monthly_benefit=ben,
-                    approval_date=_d(self.base - 503),
+                    approval_date=_d(self.base - 503 if approval is None else approval),
                     status=status(p),
                 )
                 for m, c, rel in zip(ppl, covered, relations)

@@ -178,3 +178,68 @@ def random_dates(rng, start, end, n: int) -> np.ndarray:
     end = np.asarray(end, dtype="datetime64[D]")
     span = (end - start).astype(np.int64) + 1
     return start + (rng.random(n) * span).astype(np.int64)
+
+
+def sized_population(w, original: pl.DataFrame, seed: int) -> pl.DataFrame:
+    """The registered population (region_population) sized to the people of the dataset, so that 低保覆盖率
+    comes out as a real city's (a few per cent) at any scale.
+
+    Per township, from the covered persons of its active dibao rows in the last period: urban population =
+    urban (城市低保) persons / an urban rate of 1.2–2.0 %, rural = rural persons / 3.5–5.5 % (a township
+    without one kind gets a small share of the other). Counties are the sums of their townships. Earlier
+    years keep the original seed's ratios to the latest year. Its own random stream (`seed`): nothing else
+    of the dataset changes."""
+    rng = np.random.default_rng([seed, 20263])
+    last = w.periods[-1]
+    rows = pl.concat(
+        [
+            f.filter((pl.col("period") == last) & (pl.col("status") == "active") & pl.col("is_covered")).select(
+                "region_code", "person_id", "dibao_category"
+            )
+            for f in w.frames.get("dibao", [])
+        ]
+    ).unique(["region_code", "person_id"])
+    counts = rows.group_by(pl.col("region_code").str.slice(0, 9).alias("t9"), "dibao_category").len()
+    have = {(t, c): n for t, c, n in counts.rows()}
+    towns = sorted({c[:9] for c in original["region_code"].to_list() if not c.endswith("000000")})
+    has_urban = set(w.vil.filter(pl.col("urban"))["township_code"].str.slice(0, 9).to_list())
+    urban_rate = rng.uniform(0.012, 0.020, len(towns))
+    rural_rate = rng.uniform(0.035, 0.055, len(towns))
+    latest: dict[str, tuple[int, int]] = {}  # township code -> (urban, rural) of the latest year
+    for t, ru, rr in zip(towns, urban_rate, rural_rate):
+        nu, nr = have.get((t, "urban"), 0), have.get((t, "rural"), 0)
+        urban, rural = nu / ru, nr / rr
+        if not nu:
+            urban = (0.25 if t in has_urban else 0.05) * rural
+        if not nr:
+            rural = 0.08 * urban
+        if not nu and not nr:
+            urban, rural = (1 / ru, 1 / rr) if t in has_urban else (0.0, 1 / rr)
+        latest[t] = (int(round(urban)), max(1, int(round(rural))))
+    orig = {(r, y): (tot, rur) for r, y, tot, _, rur in original.rows()}
+    last_year = int(original["year"].max())
+    out: dict[tuple[str, int], list[int]] = {}
+    for (code, year), (tot0, rur0) in orig.items():
+        if code.endswith("000000"):
+            continue
+        t = code[:9]
+        base_tot, base_rur = orig[(code, last_year)]
+        urban, rural = latest[t]
+        rur = int(round(rural * (rur0 / base_rur if base_rur else 1.0)))
+        urb = int(round(urban * ((tot0 - rur0) / (base_tot - base_rur) if base_tot > base_rur else 1.0)))
+        out[(code, year)] = [urb + rur, urb, rur]
+        county = out.setdefault((f"{code[:6]}000000", year), [0, 0, 0])
+        county[0] += urb + rur
+        county[1] += urb
+        county[2] += rur
+    return pl.DataFrame(
+        [(code, year, *vals) for (code, year), vals in out.items()],
+        schema={
+            "region_code": pl.String,
+            "year": pl.Int32,
+            "population_total": pl.Int64,
+            "population_urban": pl.Int64,
+            "population_rural": pl.Int64,
+        },
+        orient="row",
+    ).sort("region_code", "year")

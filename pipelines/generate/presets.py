@@ -24,6 +24,36 @@ class DemoPreset:
     other_card_holders: int = 2200
     temporary_payments_per_month: int = 70
     years: tuple[int, ...] = (2023, 2024, 2025, 2026)
+    # The four departments that joined later (departments.py, planted_departments.py). Off: a city that has
+    # never received them, and the seeds and raw files are byte for byte those of the generator before they
+    # were added (with `sized_population` off too).
+    departments: bool = True
+    # Medical insurance joins in the middle of the months: its first period is the one at index
+    # months // 2 (the 7th of 12); the other three departments are on file from the first month.
+    medical_joins_at: float = 0.5
+    # household_changes: deaths and moves registered per month outside the programmes, and of recipients
+    deaths_per_month: int = 70
+    moves_per_month: int = 50
+    dibao_deaths_per_month: int = 3
+    tekun_deaths_per_month: int = 3
+    dibao_moves_per_month: int = 3
+    # social_insurance_payments: retirees (the three pension types), the unemployed of a month, dibao
+    # households with a pensioner, near-dibao members paid unemployment benefit
+    pensioners: int = 1900
+    pensioners_entries_per_month: int = 12
+    unemployed: int = 110
+    dibao_pension_households: float = 0.02  # share of the dibao households
+    near_dibao_unemployed: int = 10
+    # payroll: staff of public bodies; a handful are dibao members
+    payroll_staff: int = 1100
+    payroll_entries_per_month: int = 8
+    payroll_dibao_members: int = 6
+    # medical_settlements per month; large out-of-pocket bills among the uncovered
+    medical_settlements_per_month: int = 1000
+    medical_large_bills_per_month: int = 8
+    # region_population sized to the people: 低保覆盖率 (K02) a few per cent. Off: the populations of a large
+    # city drawn as before (550 000–1 450 000 per county), whatever the scale.
+    sized_population: bool = True
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ rule, named after the rule and following rules.md's wording, over plain dicts gr
 `Column.name`, plus `period`, `source_file`, `source_row`; `monitoring` also has `region_code`, the
 matched village, and `disability_cards` has `person_id`). `seeds` maps `regions`,
 `region_population`, `assistance_standards` and `warning_rules` to their frames (strings or typed).
-Every rule is evaluated for every period of `complete_periods`; lookbacks (W04's payments of P−1, W06's
-earlier record, W07's roster of P−1) use whatever rows were loaded for those months.
+Every rule is evaluated for every period of `complete_periods` in which the tables it reads are expected;
+lookbacks (W04's payments of P−1, W06's earlier record, W07's roster of P−1, W09's window, the deaths and
+moves of V05–V07) use whatever rows were loaded for those months.
 
 Formats of the findings (one row per period and `warning_id`):
 - `value` / `threshold` are strings, null where rules.md's evidence table says "—".
@@ -257,6 +258,26 @@ class Loaded:
             for household_id, hh in build_households(self.of("monitoring", period)).items():
                 self.monitoring_records.setdefault(household_id, []).append((period, hh.row))
             self.forget(keep=set())
+        # death_date / move_out (rules.md): person_id -> their household_changes rows of every period, as
+        # (change_date, period, source_file, source_row, row), by change type
+        self.changes: dict[str, dict[str, list[tuple]]] = {"death": {}, "move_out": {}}
+        for period in sorted(self.frames["household_changes"]):
+            for r in self.of("household_changes", period):
+                key = (as_date(r["change_date"]), period, r["source_file"], int(r["source_row"]), r)
+                self.changes[r["change_type"]].setdefault(r["person_id"], []).append(key)
+            self.forget(keep=set())
+
+    def death(self, person_id: str, period: str) -> dict | None:
+        """The row giving death_date(x, P): the earliest 变动日期 among x's 死亡 rows of the periods up to P
+        dated on or before end(P); ties: the earliest period, then reading order."""
+        rows = [k for k in self.changes["death"].get(person_id, ()) if k[1] <= period and k[0] <= month_end(period)]
+        return min(rows, key=lambda k: k[:4])[4] if rows else None
+
+    def move_out(self, person_id: str, period: str) -> dict | None:
+        """move_out(x, P): among x's 迁出 rows of the periods up to P dated on or before end(P), the latest
+        变动日期, then the latest period, then the last in reading order."""
+        rows = [k for k in self.changes["move_out"].get(person_id, ()) if k[1] <= period and k[0] <= month_end(period)]
+        return max(rows, key=lambda k: k[:4])[4] if rows else None
 
     def of(self, table: str, period: str) -> list[dict]:
         key = (table, period)
@@ -578,6 +599,164 @@ def v04_dibao_benefit_above_cap(p: PeriodData, params: dict):
     return out
 
 
+# ---------------------------------------------------------------------------------------------------
+# The departments that joined later (公安, 人社, 财政, 医保)
+# ---------------------------------------------------------------------------------------------------
+PENSION_TYPES = ("employee_pension", "public_sector_pension", "survivor_benefit")
+
+
+def calendar_months_back(period: str, n: int) -> list[str]:
+    """P and the n − 1 calendar months before it."""
+    months = [period]
+    for _ in range(n - 1):
+        months.append(previous_month(months[-1]))
+    return months
+
+
+def w09_large_medical_costs_without_assistance(p: PeriodData, params: dict):
+    """Person with a medical settlement in P whose 个人自付 summed over the settlements of P and the
+    window_months − 1 calendar months before it (those on file) ≥ amount, not in covered(P), and paid
+    no temporary assistance in a window month (by the payment file's period). Placed at the county of
+    the person's settlement rows of P (their region_code is the county code)."""
+    window = calendar_months_back(p.period, int(params["window_months"]))
+    amount = money(params["amount"])
+    in_window: dict[str, list[dict]] = {}
+    for q in window:
+        for r in p.data.of("medical_settlements", q):
+            in_window.setdefault(r["person_id"], []).append(r)
+    assisted = {r["person_id"] for q in window for r in p.data.of("temporary_assistance", q)}
+    out = []
+    for person in {r["person_id"] for r in p.data.of("medical_settlements", p.period)}:
+        rows = in_window[person]
+        total = sum((money(r["out_of_pocket"]) for r in rows), Decimal(0))
+        if total >= amount and person not in p.covered and person not in assisted:
+            own = sorted((r for r in rows if r["period"] == p.period), key=row_order)
+            out.append(Finding("W09", person, own[0]["region_code"], rows, fmt_money(total), fmt_money(amount)))
+    return out
+
+
+def w10_low_income_family_member_unemployment_benefit(p: PeriodData, params: dict):
+    """Household in the near-dibao register of P with a member paid 失业保险金 in P and no member in
+    covered(P). Value: the members so paid; evidence adds their payment rows."""
+    unemployment: dict[str, list[dict]] = {}
+    for r in p.data.of("social_insurance_payments", p.period):
+        if r["benefit_type"] == "unemployment_benefit":
+            unemployment.setdefault(r["person_id"], []).append(r)
+    out = []
+    for hh in p.households("near_dibao").values():
+        paid = hh.person_ids & unemployment.keys()
+        if paid and not hh.person_ids & p.covered:
+            rows = [r for person in paid for r in unemployment[person]]
+            out.append(household_finding("W10", hh, str(len(paid)), None, rows))
+    return out
+
+
+def v05_deceased_still_covered(p: PeriodData, params: dict):
+    """Person in covered(P) with a death_date d and end(P) − d ≥ grace_days. Rows: the person's active
+    dibao and tekun rows of P; evidence adds the death row."""
+    grace_days = int(params["grace_days"])
+    active = [r for r in p.dibao if as_bool(r["is_covered"])]
+    active += [r for r in p.data.of("tekun", p.period) if r["status"] == "active"]
+    deaths = {person: p.data.death(person, p.period) for person in {r["person_id"] for r in active}}
+    rows = [
+        r
+        for r in active
+        if deaths[r["person_id"]] is not None
+        and (p.end - as_date(deaths[r["person_id"]]["change_date"])).days >= grace_days
+    ]
+    return person_findings(
+        "V05",
+        rows,
+        lambda rs: as_date(deaths[rs[0]["person_id"]]["change_date"]).isoformat(),
+        str(grace_days),
+        extra=lambda person: [deaths[person]],
+    )
+
+
+def v06_paid_after_death(p: PeriodData, params: dict):
+    """A disability subsidy or temporary assistance payment to the person in P, and a death_date (as of
+    P) before the first day of P."""
+    first_day = month_end(p.period).replace(day=1)
+    payments = p.data.of("disability_subsidies", p.period) + p.data.of("temporary_assistance", p.period)
+    deaths = {person: p.data.death(person, p.period) for person in {r["person_id"] for r in payments}}
+    rows = [
+        r
+        for r in payments
+        if deaths[r["person_id"]] is not None and as_date(deaths[r["person_id"]]["change_date"]) < first_day
+    ]
+    return person_findings(
+        "V06",
+        rows,
+        lambda rs: as_date(deaths[rs[0]["person_id"]]["change_date"]).isoformat(),
+        extra=lambda person: [deaths[person]],
+    )
+
+
+def v07_moved_out_of_county_still_in_dibao(p: PeriodData, params: dict):
+    """Person in dibao_active(P) whose move_out goes to another county than an active dibao row's, that
+    row's 审批日期 on or before the move's 变动日期. Rows: the qualifying active rows; evidence adds the move."""
+    active = [r for r in p.dibao if as_bool(r["is_covered"])]
+    moves = {person: p.data.move_out(person, p.period) for person in {r["person_id"] for r in active}}
+    rows = []
+    for r in active:
+        move = moves[r["person_id"]]
+        if (
+            move is not None
+            and text(move["destination_region_code"])[:6] != r["region_code"][:6]
+            and as_date(r["approval_date"]) <= as_date(move["change_date"])
+        ):
+            rows.append(r)
+    return person_findings(
+        "V07",
+        rows,
+        lambda rs: text(moves[rs[0]["person_id"]]["destination_region_code"]),
+        extra=lambda person: [moves[person]],
+    )
+
+
+STAFF_CATEGORY_LABELS = {v: k for k, v in TABLES["payroll"].column("staff_category").values.items()}
+
+
+def v08_public_payroll_in_dibao(p: PeriodData, params: dict):
+    """Person in dibao_members(P) on the payroll roster of P (any 人员类别). Value: the categories'
+    labels, sorted, joined by '|'; evidence adds the payroll rows."""
+    payroll: dict[str, list[dict]] = {}
+    for r in p.data.of("payroll", p.period):
+        payroll.setdefault(r["person_id"], []).append(r)
+    rows = [r for r in p.dibao if r["person_id"] in payroll]
+    return person_findings(
+        "V08",
+        rows,
+        lambda rs: "|".join(sorted({STAFF_CATEGORY_LABELS[r["staff_category"]] for r in payroll[rs[0]["person_id"]]})),
+        extra=lambda person: payroll[person],
+    )
+
+
+def v09_dibao_pension_above_standard(p: PeriodData, params: dict):
+    """Dibao household with a member in dibao_active(P) whose members' pensions of P (each person once),
+    divided by 保障人口数 (head's row), exceed the dibao standard of its 保障类别 and county (exactly);
+    the value is the quotient rounded half up. Evidence adds the members' pension rows."""
+    pensions: dict[str, list[dict]] = {}
+    for r in p.data.of("social_insurance_payments", p.period):
+        if r["benefit_type"] in PENSION_TYPES:
+            pensions.setdefault(r["person_id"], []).append(r)
+    out = []
+    for hh in p.households("dibao").values():
+        if not hh.person_ids & p.dibao_active:
+            continue
+        row = hh.row
+        standard = p.standard(row["region_code"])
+        if standard is None:
+            continue
+        limit = standard["dibao_urban" if row["dibao_category"] == "urban" else "dibao_rural"]
+        rows = [r for person in hh.person_ids for r in pensions.get(person, ())]
+        total = sum((money(r["amount"]) for r in rows), Decimal(0))
+        size = int(row["household_size"])
+        if total > limit * size:  # exact: total / size > limit
+            out.append(household_finding("V09", hh, fmt_money(total / size), fmt_money(limit), rows))
+    return out
+
+
 RULE_FUNCTIONS = {
     "W01": w01_monitored_income_below_dibao_standard_not_covered,
     "W02": w02_severely_disabled_without_nursing_subsidy,
@@ -587,23 +766,31 @@ RULE_FUNCTIONS = {
     "W06": w06_relapse_after_risk_eliminated,
     "W07": w07_monitored_income_drop,
     "W08": w08_low_income_family_below_dibao_standard_not_covered,
+    "W09": w09_large_medical_costs_without_assistance,
+    "W10": w10_low_income_family_member_unemployment_benefit,
     "V01": v01_dibao_and_tekun_at_once,
     "V02": v02_dibao_in_several_counties,
     "V03": v03_disability_subsidy_paid_twice,
     "V04": v04_dibao_benefit_above_cap,
+    "V05": v05_deceased_still_covered,
+    "V06": v06_paid_after_death,
+    "V07": v07_moved_out_of_county_still_in_dibao,
+    "V08": v08_public_payroll_in_dibao,
+    "V09": v09_dibao_pension_above_standard,
 }
 
 
 # ---------------------------------------------------------------------------------------------------
 # Evaluation
 # ---------------------------------------------------------------------------------------------------
-def findings_of_period(p: PeriodData) -> list[dict]:
-    """Every enabled rule for period P; one finding per warning_id (where a subject heads several
-    firing households, the one with the smallest region code, then household number, is kept)."""
+def findings_of_period(p: PeriodData, expected: set[str] | None = None) -> list[dict]:
+    """Every enabled rule for period P whose tables are all expected in P (`expected`; None: every
+    table); one finding per warning_id (where a subject heads several firing households, the one with
+    the smallest region code, then household number, is kept)."""
     out = []
     for rule_id, rule in RULE_FUNCTIONS.items():
         config = p.seeds.rules[rule_id]
-        if not config.enabled:
+        if not config.enabled or (expected is not None and not set(CATALOGUE[rule_id].tables) <= expected):
             continue
         chosen: dict[str, Finding] = {}
         for f in rule(p, config.params):
@@ -651,8 +838,11 @@ def evaluate(
     loaded: dict[str, pl.DataFrame],
     seeds: dict[str, pl.DataFrame],
     complete_periods: list[str],
+    expected_tables: dict[str, tuple[str, ...]] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Findings and KPIs of every complete period (see the module docstring for formats)."""
+    """Findings and KPIs of every complete period (see the module docstring for formats).
+    `expected_tables`: period -> the tables expected in it (extracts.md); a rule is evaluated for P only
+    when it reads none but those (None: every table is expected)."""
     from pipelines.generate.reference_kpis import KPI_SCHEMA, kpis_of_period
 
     seed = Seeds.read(seeds)
@@ -662,7 +852,7 @@ def evaluate(
     runs: dict[str, tuple[str, str, int]] = {}
     for period in sorted(set(complete_periods)):
         p = PeriodData.build(data, seed, period)
-        found = findings_of_period(p)
+        found = findings_of_period(p, None if expected_tables is None else set(expected_tables.get(period, ())))
         attach_persistence(found, runs)
         findings.extend(found)
         kpis.extend(kpis_of_period(p, found))

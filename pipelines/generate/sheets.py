@@ -142,48 +142,76 @@ def _rejected_whole(ctx, period: str, table, name: str, reason: str, raw_value: 
     )
 
 
+def _rejected_file(ctx, period: str, table, df: pl.DataFrame, reason: str, tag: str, ext: str) -> None:
+    """A file of the table rejected whole: `missing_columns` (a column left out), or `file_unreadable` (a
+    truncated xlsx, an empty csv, garbage named .xls)."""
+    rng = ctx.rng
+    folder = ctx.out / "raw" / table.source / period
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{table.name}_{tag}.{ext}"
+    df = df.head(5)
+    headers = [c.header for c in table.columns]
+    sheet = [headers] + [[formats.plain(c, df[c.name]).to_list()[i] for c in table.columns] for i in range(df.height)]
+    raw_value = None
+    if reason == "missing_columns":
+        drop = int(rng.integers(len(headers)))
+        raw_value = headers[drop]
+        sheet = [[v for j, v in enumerate(r) if j != drop] for r in sheet]
+        formats.write_xlsx(str(folder / name), [[table.title]] + sheet, table.title, False)
+    elif tag == "损坏":
+        (folder / name).write_bytes(formats.truncated_xlsx(sheet))
+    elif tag == "空":
+        (folder / name).write_bytes(b"")
+    else:
+        (folder / name).write_bytes(formats.garbage(rng))
+    _rejected_whole(ctx, period, table, name, reason, raw_value)
+
+
+def _encrypted_file(ctx, period: str, table) -> None:
+    """A workbook of the table protected by a password (`file_encrypted`), drawing nothing from ctx.rng."""
+    name = f"{table.name}_加密.xlsx"
+    folder = ctx.out / "raw" / table.source / period
+    folder.mkdir(parents=True, exist_ok=True)
+    sheet = [[c.header for c in table.columns]]
+    (folder / name).write_bytes(formats.encrypted_xlsx(sheet, seed=f"{period}/{name}"))
+    _rejected_whole(ctx, period, table, name, "file_encrypted", None)
+
+
+ODD_KINDS = (
+    ("missing_columns", "补报", "xlsx"),
+    ("file_unreadable", "损坏", "xlsx"),
+    ("file_unreadable", "空", "csv"),
+    ("file_unreadable", "异常", "xls"),
+    ("file_encrypted", "加密", "xlsx"),
+)
+
+
+def write_department_oddities(ctx, period: str, samples: dict[str, pl.DataFrame]) -> None:
+    """Files of the departments' tables rejected whole: in about half of the periods, one file of a table on
+    file in the period (besides the table's own files, so the period stays complete), of one of the kinds of
+    `write_oddities`. `ctx.rng` is a stream of their own."""
+    rng = ctx.rng
+    if rng.random() >= 0.5:
+        return
+    names = sorted(samples)
+    tname = names[int(rng.integers(len(names)))]
+    reason, tag, ext = ODD_KINDS[int(rng.integers(len(ODD_KINDS)))]
+    if reason == "file_encrypted":
+        _encrypted_file(ctx, period, TABLES[tname])
+    else:
+        _rejected_file(ctx, period, TABLES[tname], samples[tname], reason, tag, ext)
+
+
 def write_oddities(ctx, period: str, samples: dict[str, pl.DataFrame]) -> None:
     """Files rejected whole (missing_columns, file_unreadable ×3, file_encrypted) and files that belong to
     no table."""
     rng = ctx.rng
     names = sorted(samples)
     picks = [names[int(i)] for i in rng.choice(len(names), size=4, replace=len(names) < 4)]
-    kinds = [
-        ("missing_columns", "补报", "xlsx"),
-        ("file_unreadable", "损坏", "xlsx"),
-        ("file_unreadable", "空", "csv"),
-        ("file_unreadable", "异常", "xls"),
-    ]
-    for tname, (reason, tag, ext) in zip(picks, kinds):
-        table = next(t for t in TABLES.values() if t.name == tname)
-        folder = ctx.out / "raw" / table.source / period
-        folder.mkdir(parents=True, exist_ok=True)
-        name = f"{table.name}_{tag}.{ext}"
-        df = samples[tname].head(5)
-        headers = [c.header for c in table.columns]
-        sheet = [headers] + [
-            [formats.plain(c, df[c.name]).to_list()[i] for c in table.columns] for i in range(df.height)
-        ]
-        raw_value = None
-        if reason == "missing_columns":
-            drop = int(rng.integers(len(headers)))
-            raw_value = headers[drop]
-            sheet = [[v for j, v in enumerate(r) if j != drop] for r in sheet]
-            formats.write_xlsx(str(folder / name), [[table.title]] + sheet, table.title, False)
-        elif tag == "损坏":
-            (folder / name).write_bytes(formats.truncated_xlsx(sheet))
-        elif tag == "空":
-            (folder / name).write_bytes(b"")
-        else:
-            (folder / name).write_bytes(formats.garbage(rng))
-        _rejected_whole(ctx, period, table, name, reason, raw_value)
+    for tname, (reason, tag, ext) in zip(picks, ODD_KINDS[:4]):
+        _rejected_file(ctx, period, TABLES[tname], samples[tname], reason, tag, ext)
     # a workbook with a password, drawing nothing from rng so that every other file stays as it was
-    table = next(t for t in TABLES.values() if t.name == picks[0])
-    name = f"{table.name}_加密.xlsx"
-    folder = ctx.out / "raw" / table.source / period
-    sheet = [[c.header for c in table.columns]]
-    (folder / name).write_bytes(formats.encrypted_xlsx(sheet, seed=f"{period}/{name}"))
-    _rejected_whole(ctx, period, table, name, "file_encrypted", None)
+    _encrypted_file(ctx, period, TABLES[picks[0]])
     for src in SOURCES:
         folder = ctx.out / "raw" / src / period
         folder.mkdir(parents=True, exist_ok=True)

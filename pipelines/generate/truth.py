@@ -5,15 +5,17 @@ from __future__ import annotations
 import importlib
 import shutil
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from pipelines.contract.tables import BOOL, DATE, ENUM, INTEGER, MONEY, TABLES, complete_periods
+from pipelines.contract.tables import BOOL, DATE, ENUM, INTEGER, MONEY, TABLES, complete_periods, expected_tables
 from pipelines.generate import dirt
-from pipelines.generate.model import GENERATED_TABLES
+from pipelines.generate.model import DEPARTMENT_TABLES, PROGRAMME_TABLES, tables_on_file
 from pipelines.generate.quality import count_quality
+from pipelines.generate.sheets import write_department_oddities
 from pipelines.generate.writer import Ctx, write_oddities, write_table_period
 
 FILES_COLUMNS = [
@@ -91,18 +93,29 @@ def write_dataset(out: Path, ds, seed: int = 0, dirty: float = 0.03, progress=No
         planted_ids=planted_ids,
         p_var=min(0.15, 2 * float(dirty)),
     )
+    # The departments' files draw from streams of their own (one per table, and one for their rejected
+    # files): the programmes' files are the same whether the departments are in the dataset or not.
+    dept = {
+        t: replace(ctx, rng=np.random.default_rng([seed, 20262, i]), office=np.random.default_rng([seed, 20264, i]))
+        for i, t in enumerate(DEPARTMENT_TABLES)
+    }
+    dept_odd = replace(ctx, rng=np.random.default_rng([seed, 20265]))
     for period in ds.periods:
-        twist: dict = {}
-        samples = {}
-        for tname, table in TABLES.items():
-            if tname not in GENERATED_TABLES:  # not generated yet: no file, the city never received it
-                continue
-            df = ds.records[tname].filter(pl.col("period") == period)
-            samples[tname] = df
-            _say(progress, f"写出 {period} {tname} ({df.height} 行)")
-            write_table_period(ctx, table, period, df, twist)
-        if dirty > 0:
-            write_oddities(ctx, period, samples)
+        on_file = tables_on_file(ds, period)
+        for group, tables in ((PROGRAMME_TABLES, "programmes"), (DEPARTMENT_TABLES, "departments")):
+            twist: dict = {}
+            samples = {}
+            for tname in group:
+                if tname not in on_file:  # no file: the city has not (yet) received the table
+                    continue
+                df = ds.records[tname].filter(pl.col("period") == period)
+                samples[tname] = df
+                _say(progress, f"写出 {period} {tname} ({df.height} 行)")
+                write_table_period(dept.get(tname, ctx), TABLES[tname], period, df, twist)
+            if dirty > 0 and tables == "programmes":
+                write_oddities(ctx, period, samples)
+            elif dirty > 0 and samples:
+                write_department_oddities(dept_odd, period, samples)
     _say(progress, "写出 truth/")
     summary = write_truth(out, ctx, ds, reference)
     summary["seconds"] = round(time.time() - t0, 1)
@@ -164,7 +177,8 @@ def write_truth(out: Path, ctx: Ctx, ds, reference: bool = True) -> dict:
     except ModuleNotFoundError:
         ref = None
     if ref is not None and hasattr(ref, "evaluate"):
-        findings, kpis = ref.evaluate({**{t: df for t, df in loaded_with_lineage(truth).items()}}, ds.seeds, complete)
+        expected = expected_tables(files.select("period", "table_name").rows())
+        findings, kpis = ref.evaluate(loaded_with_lineage(truth), ds.seeds, complete, expected)
         findings.write_csv(truth / "findings.csv")
         kpis.write_csv(truth / "kpis.csv")
         summary["findings"] = findings.height

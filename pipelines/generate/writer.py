@@ -253,8 +253,9 @@ def _trim(v) -> str:
 def _natural_defects(ctx: Ctx, table: Table, df: pl.DataFrame, defects: dict) -> None:
     """Clean records that the contract would still quarantine (a required value empty): truth follows."""
     for col in table.columns:
-        if col.name == "eliminated_date":
-            bad = df["eliminated_date"].is_null() & df["risk_eliminated"].fill_null(False)
+        if col.required_when is not None:  # 风险消除时间 when 风险是否消除 = 是, 迁往地区划代码 of a 迁出 row
+            other, value = col.required_when
+            bad = df[col.name].is_null() & (df[other] == value).fill_null(False)
         elif col.required:
             bad = df[col.name].is_null()
         else:

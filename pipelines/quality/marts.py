@@ -106,10 +106,23 @@ def _kpis(con):
     return frame, expectations, g.indexed("SUMMARY", INDEX)
 
 
+# A warning placed at a county (W09: its department knows no villages) counts in its county and the
+# city, in no township: it is a child of its county beside the townships.
 TOTALS_SQL = """
-with k as (
+with placed as (
+    select period, region_code, kind, warning_id, consecutive_periods
+    from main_marts.fct_findings
+    where kind = 'warning' and township_code is null
+),
+k as (
     select k.period, k.region_code, k.level, k.indicator_id, k.value, r.parent_code
     from main_marts.fct_kpis k join main_marts.dim_region r using (region_code)
+    union all
+    select period, region_code || '/county', 'placed', 'K08_open', count(distinct warning_id), region_code
+    from placed group by all
+    union all
+    select period, region_code || '/county', 'placed', 'K08_new', count(distinct warning_id), region_code
+    from placed where consecutive_periods = 1 group by all
 ),
 t as (
     select p.period, p.region_code, p.level, p.indicator_id, p.value,

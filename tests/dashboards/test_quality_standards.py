@@ -187,11 +187,15 @@ def test_officer_sees_the_standards_of_their_county(run_app):
 
 
 @pytest.mark.parametrize("viewer", ROLES, ids=lambda v: v.role)
-def test_rule_catalogue_lists_all_twelve_rules(run_app, app_warehouse, viewer):
+def test_rule_catalogue_lists_every_rule(run_app, app_warehouse, viewer):
     at = run_app(viewer, "standards")
     catalogue = next(f.value for f in at.dataframe if "编号" in f.value.columns)
     expected = {r[0] for r in snapshot_rows(app_warehouse, "select rule_id from main_intermediate.int_rule_parameters")}
-    assert len(catalogue) == 12 and set(catalogue["编号"]) == expected
+    assert len(catalogue) == len(RULES) == 19 and set(catalogue["编号"]) == expected
+    # every department is on file in the demo's latest period; the deadline by severity (rules.md)
+    assert set(catalogue["数据接入"]) == {"已接入"}
+    deadlines = {"红": "3 天", "橙": "7 天", "黄": "15 天"}
+    assert all(deadlines[level] == days for level, days in zip(catalogue["等级"], catalogue["处置时限"]))
     assert set(catalogue["类型"]) <= {"预警", "核查"} and set(catalogue["等级"]) <= {"红", "橙", "黄"}
     assert set(catalogue["启用"]) <= {"是", "否"}
     assert dict(zip(catalogue["编号"], catalogue["名称"])) == {r.id: r.name for r in RULES.values()}
@@ -213,4 +217,5 @@ def test_rule_catalogue_shows_each_rules_parameter_in_force(run_app, app_warehou
     assert shown["W07"] == f"收入降幅 ≥ {round(float(ratio) * 100, 1)}%"
     labels = {"none": "全失能", "partial": "半失能", "full": "全自理"}
     assert shown["W05"] == "生活自理能力：" + "、".join(labels[level] for level in levels)
-    assert {r for r, v in shown.items() if v != "–"} == {"W04", "W05", "W07"}  # the others read none
+    assert shown["W09"] == "近 3 个月个人自付 ≥ 20000.00 元" and shown["V05"] == "死亡 0 天后仍在保"
+    assert {r for r, v in shown.items() if v != "–"} == {"W04", "W05", "W07", "W09", "V05"}  # the others read none

@@ -130,12 +130,51 @@ SCHEMAS = {
         "amount": pl.Decimal(14, 2),
         "payment_reference": pl.String,
     },
+    "household_changes": {
+        "region_code": pl.String,
+        "name": pl.String,
+        "person_id": pl.String,
+        "change_type": pl.String,
+        "change_date": pl.Date,
+        "destination_region_code": pl.String,
+        "registration_reference": pl.String,
+    },
+    "social_insurance_payments": {
+        "region_code": pl.String,
+        "name": pl.String,
+        "person_id": pl.String,
+        "benefit_type": pl.String,
+        "payment_month": pl.String,
+        "amount": pl.Decimal(14, 2),
+    },
+    "payroll": {
+        "region_code": pl.String,
+        "employer": pl.String,
+        "name": pl.String,
+        "person_id": pl.String,
+        "staff_category": pl.String,
+        "monthly_salary": pl.Decimal(14, 2),
+    },
+    "medical_settlements": {
+        "region_code": pl.String,
+        "name": pl.String,
+        "person_id": pl.String,
+        "visit_type": pl.String,
+        "settlement_date": pl.Date,
+        "total_cost": pl.Decimal(14, 2),
+        "out_of_pocket": pl.Decimal(14, 2),
+        "settlement_reference": pl.String,
+    },
 }
 LINEAGE = {"period": pl.String, "source_file": pl.String, "source_row": pl.Int32}
 SOURCE = {
     "monitoring": "rural_revitalisation",
     "disability_cards": "disability_federation",
     "disability_subsidies": "disability_federation",
+    "household_changes": "public_security",
+    "social_insurance_payments": "human_resources",
+    "payroll": "finance",
+    "medical_settlements": "medical_insurance",
 }
 
 
@@ -293,6 +332,57 @@ def subsidy(period, who, kind="nursing_subsidy", amount="100.00", reference=None
     )
 
 
+def change(period, who, kind="death", on=dt.date(2026, 1, 15), to=None, region=V1_RURAL):
+    return _row(
+        "household_changes",
+        period,
+        region_code=region,
+        person_id=ID[who],
+        change_type=kind,
+        change_date=on,
+        destination_region_code=to,
+        registration_reference=f"HC{next(_row_numbers)}",
+    )
+
+
+def insurance(period, who, kind="employee_pension", amount="1000.00", county=C1):
+    return _row(
+        "social_insurance_payments",
+        period,
+        region_code=county,
+        person_id=ID[who],
+        benefit_type=kind,
+        payment_month=period,
+        amount=D(amount),
+    )
+
+
+def payroll(period, who, category="established", county=C1):
+    return _row(
+        "payroll",
+        period,
+        region_code=county,
+        employer="某单位",
+        person_id=ID[who],
+        staff_category=category,
+        monthly_salary=D("5000.00"),
+    )
+
+
+def settlement(period, who, out_of_pocket, county=C1):
+    return _row(
+        "medical_settlements",
+        period,
+        region_code=county,
+        person_id=ID[who],
+        visit_type="inpatient",
+        settlement_date=dt.date(int(period[:4]), int(period[5:]), 10),
+        total_cost=D(out_of_pocket) * 2,
+        out_of_pocket=D(out_of_pocket),
+        settlement_reference=f"MS{next(_row_numbers)}",
+    )
+
+
 def loaded(*rows) -> dict[str, pl.DataFrame]:
     out = {}
     for table, schema in SCHEMAS.items():
@@ -338,7 +428,7 @@ def seeds(disabled=(), populations=None) -> dict[str, pl.DataFrame]:
             "relapse_income_line": ["7000", "7000", "7000"],
         }
     )
-    rules = [f"W0{n}" for n in range(1, 9)] + [f"V0{n}" for n in range(1, 5)]
+    rules = [f"W0{n}" for n in range(1, 9)] + [f"V0{n}" for n in range(1, 5)]  # an older seed: no W09 … V09
     warning_rules = pl.DataFrame(
         {
             "rule_id": rules,
@@ -355,8 +445,8 @@ def seeds(disabled=(), populations=None) -> dict[str, pl.DataFrame]:
     }
 
 
-def run(*rows, periods=(P1,), **seed_options):
-    return evaluate(loaded(*rows), seeds(**seed_options), list(periods))
+def run(*rows, periods=(P1,), expected=None, **seed_options):
+    return evaluate(loaded(*rows), seeds(**seed_options), list(periods), expected)
 
 
 def fired(findings: pl.DataFrame, rule: str | None = None, period: str | None = None) -> set:
@@ -844,3 +934,158 @@ def test_lookbacks_use_loaded_rows_of_an_incomplete_previous_month():
     )
     assert_labels(fired(findings, "W07"), {("W07", "ann")})
     assert only(findings, "W07", P2)["consecutive_periods"] == 1
+
+
+# ---------------------------------------------------------------------------------------------------
+# The departments that joined later: W09, W10, V05–V09
+# ---------------------------------------------------------------------------------------------------
+def test_w09_window_sum_at_the_amount_fires_one_cent_below_does_not():
+    findings, _ = run(
+        settlement(P1, "ann", "12000.00"),
+        settlement(P3, "ann", "8000.00"),  # window of P3: P3, P2 (not on file), P1 → 20000.00
+        settlement(P3, "bob", "19999.99"),
+        settlement(P3, "cai", "0.00", county=C2),  # a 0-yuan settlement is a settlement in P
+        settlement(P2, "cai", "20000.00"),
+        settlement(P3, "dan", "25000.00"),
+        tekun(P3, "dan"),  # covered
+        settlement(P3, "eve", "25000.00"),
+        assistance(P1, "eve", dt.date(2026, 1, 20)),  # assistance in a window month
+        settlement(P4, "fan", "25000.00"),
+        settlement(P1, "fan", "1.00"),  # P1 is outside P4's window
+        periods=(P3, P4),
+    )
+    assert_labels(fired(findings, "W09"), {("W09", "ann"), ("W09", "cai"), ("W09", "fan")})
+    ann, cai, fan = (of(findings, "W09", who) for who in ("ann", "cai", "fan"))
+    assert (ann["value"], ann["threshold"], ann["period"]) == ("20000.00", "20000.00", P3)
+    assert ann["source_rows"].count(";") == 1  # the settlements of P1 and P3
+    assert cai["region_code"] == C2 and cai["value"] == "20000.00"  # the county of the row of P
+    assert (fan["value"], fan["period"]) == ("25000.00", P4)
+
+
+def test_w10_near_dibao_member_paid_unemployment_benefit_and_nobody_covered():
+    findings, _ = run(
+        near(P1, "N1", "ann", income="5000.00"),
+        near(P1, "N1", "bob", relation="child", income="5000.00"),
+        insurance(P1, "bob", kind="unemployment_benefit"),
+        near(P1, "N2", "cai", income="5000.00"),
+        near(P1, "N2", "dan", relation="child", income="5000.00"),
+        insurance(P1, "dan", kind="unemployment_benefit"),
+        tekun(P1, "cai"),
+        near(P1, "N3", "eve", income="5000.00"),
+        insurance(P1, "eve", kind="employee_pension"),
+    )
+    assert_labels(fired(findings, "W10"), {("W10", "ann")})
+    f = only(findings, "W10")
+    assert (f["value"], f["threshold"], f["persons_involved"], f["household_id"]) == ("1", None, 2, "N1")
+    assert f["source_rows"].count(";") == 2  # two member rows and the payment
+
+
+def test_v05_death_on_the_last_day_fires_a_later_date_counts_from_its_month():
+    findings, _ = run(
+        dibao(P1, "D1", "ann"),
+        change(P1, "ann", on=dt.date(2026, 1, 31)),
+        tekun(P1, "bob"),
+        tekun(P2, "bob"),
+        change(P1, "bob", on=dt.date(2026, 2, 3)),  # registered in P1, dated after end(P1)
+        dibao(P1, "D3", "cai", covered=False),  # not covered
+        change(P1, "cai", on=dt.date(2025, 12, 1)),
+        periods=(P1, P2),
+    )
+    assert_labels(fired(findings, "V05", P1), {("V05", "ann")})
+    assert_labels(fired(findings, "V05", P2), {("V05", "bob")})
+    f = only(findings, "V05", P1)
+    assert (f["value"], f["threshold"]) == ("2026-01-31", "0")
+    assert "public_security" in f["source_rows"]
+    # a grace of one day: the death on the last day of P does not fire yet
+    findings, _ = evaluate_with_params(
+        {"V05": {"grace_days": 1}}, dibao(P1, "D1", "ann"), change(P1, "ann", on=dt.date(2026, 1, 31))
+    )
+    assert_labels(fired(findings, "V05"), set())
+
+
+def test_v06_payment_in_a_month_after_the_death():
+    findings, _ = run(
+        subsidy(P2, "ann", kind="living_subsidy"),
+        change(P1, "ann", on=dt.date(2026, 1, 31)),  # the day before P2
+        assistance(P2, "bob", dt.date(2026, 2, 10)),
+        change(P2, "bob", on=dt.date(2026, 2, 1)),  # the first day of P2: not before it
+        periods=(P2,),
+    )
+    assert_labels(fired(findings, "V06"), {("V06", "ann")})
+    assert (only(findings, "V06", P2)["value"], only(findings, "V06", P2)["threshold"]) == ("2026-01-31", None)
+
+
+def test_v07_move_to_another_county_on_or_after_approval():
+    def moved(who, on, to, household):
+        return [dibao(P1, household, who), change(P1, who, kind="move_out", on=on, to=to)]
+
+    # approval_date of the dibao rows: 2020-01-01
+    findings, _ = run(
+        *moved("ann", dt.date(2020, 1, 1), "440103001001", "D1"),  # same day: fires
+        *moved("bob", dt.date(2019, 12, 31), "440103001001", "D2"),  # before approval
+        *moved("cai", dt.date(2025, 5, 1), V2_RURAL, "D3"),
+        *moved("dan", dt.date(2025, 5, 1), "370902009009", "D4"),  # within the county
+        change(P1, "cai", kind="move_out", on=dt.date(2025, 6, 1), to="370902002002"),  # the latest: back home
+    )
+    assert_labels(fired(findings, "V07"), {("V07", "ann")})
+    assert (only(findings, "V07")["value"], only(findings, "V07")["threshold"]) == ("440103001001", None)
+
+
+def test_v08_payroll_categories_sorted_and_joined():
+    findings, _ = run(
+        dibao(P1, "D1", "ann", covered=False),
+        payroll(P1, "ann", category="retired"),
+        payroll(P1, "ann", category="contracted"),
+        payroll(P1, "ann", category="established"),
+        dibao(P1, "D2", "bob", status="stopped"),
+        payroll(P1, "bob"),
+    )
+    assert_labels(fired(findings, "V08"), {("V08", "ann")})
+    assert only(findings, "V08")["value"] == "|".join(sorted(["在编在职", "编外聘用", "离退休"]))
+
+
+def test_v09_pension_per_person_compared_exactly():
+    # rural standard 657.00, three persons: 1971.00 is exactly at it; 1971.01 / 3 = 657.0033… above
+    findings, _ = run(
+        dibao(P1, "D1", "ann", size=3),
+        dibao(P1, "D1", "bob", relation="spouse", size=3),
+        dibao(P1, "D1", "cai", relation="child", size=3, status="stopped"),
+        insurance(P1, "ann", amount="1000.00"),
+        insurance(P1, "cai", kind="survivor_benefit", amount="971.01"),  # a stopped member counts
+        dibao(P1, "D2", "dan", size=3),
+        insurance(P1, "dan", amount="1971.00"),
+        dibao(P1, "D3", "eve", size=1),
+        insurance(P1, "eve", kind="unemployment_benefit", amount="9000.00"),  # not a pension
+    )
+    assert_labels(fired(findings, "V09"), {("V09", "ann")})
+    f = only(findings, "V09")
+    assert (f["value"], f["threshold"], f["persons_involved"]) == ("657.00", "657.00", 3)
+
+
+def test_new_rules_wait_for_their_department():
+    rows = [dibao(P1, "D1", "ann"), change(P1, "ann", on=dt.date(2026, 1, 2)), card(P1, "bob")]
+    everything = ("dibao", "tekun", "household_changes", "disability_cards", "disability_subsidies")
+    assert_labels(fired(run(*rows, expected={P1: everything})[0]), {("V05", "ann"), ("W02", "bob")})
+    assert_labels(fired(run(*rows, expected={P1: everything[:2] + everything[3:]})[0]), {("W02", "bob")})
+
+
+def of(findings: pl.DataFrame, rule: str, who: str) -> dict:
+    rows = [
+        f for f in findings.iter_rows(named=True) if f["rule_id"] == rule and LABEL.get(f["subject_person_id"]) == who
+    ]
+    assert len(rows) == 1, f"expected one {rule} finding of {who}, got {len(rows)}"
+    return rows[0]
+
+
+def evaluate_with_params(params: dict, *rows, periods=(P1,)):
+    seed = seeds()
+    extra = pl.DataFrame(
+        {
+            "rule_id": list(params),
+            "enabled": ["true"] * len(params),
+            "severity": [""] * len(params),
+            "params": [json.dumps(v) for v in params.values()],
+        }
+    )
+    seed["warning_rules"] = pl.concat([seed["warning_rules"], extra])
+    return evaluate(loaded(*rows), seed, list(periods))

@@ -1,6 +1,9 @@
 """Compare ingestion with a generated dataset's truth (not a unit test; prints counts and positions only).
 
-python -m tests.ingest.compare_truth DATASET_DIR
+python -m tests.ingest.compare_truth DATASET_DIR [WAREHOUSE_DIR]
+
+Without a warehouse the dataset is ingested into an in-memory database; with one, the raw schema of its
+working DuckDB file (what `safetynet run` loaded) is compared, read-only.
 """
 
 from __future__ import annotations
@@ -20,12 +23,24 @@ def frame(con, sql) -> pl.DataFrame:
     return pl.from_arrow(con.sql(sql).to_arrow_table())
 
 
-def main(ds: Path) -> int:
-    con = duckdb.connect()
-    disc = discover(ds)
-    for p in disc.all_periods:
-        for t in TABLES:
-            ingest_table_period(con, ds, t, p, "cmp", discovery=disc)
+def main(ds: Path, warehouse: Path | None = None) -> int:
+    if warehouse is not None:
+        from pipelines.settings import Locations
+
+        con = duckdb.connect(str(Locations(ds, warehouse).duckdb_path), read_only=True)
+    else:
+        con = duckdb.connect()
+        disc = discover(ds)
+        for p in disc.all_periods:
+            for t in TABLES:
+                ingest_table_period(con, ds, t, p, "cmp", discovery=disc)
+    try:
+        return compare(con, ds)
+    finally:
+        con.close()
+
+
+def compare(con, ds: Path) -> int:
     truth = ds / "truth"
     bad = 0
     keys = ["period", "table_name", "file"]
@@ -97,4 +112,4 @@ def main(ds: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1])))
+    sys.exit(main(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None))

@@ -13,7 +13,6 @@ import polars as pl
 import pytest
 
 from pipelines.contract import TABLES
-from pipelines.generate.model import GENERATED_TABLES
 from pipelines.run import dagster_instance, run_pipeline
 from pipelines.settings import Locations
 from pipelines.status import describe_status
@@ -177,30 +176,6 @@ def test_no_id_or_name_in_dagster_events_or_logs(ingested, capfd):
     assert not leaked_ids, f"{len(leaked_ids)} ID numbers in Dagster events"
     leaked_names = sum(1 for n in names if n in blob)
     assert leaked_names == 0, f"{leaked_names} names in Dagster events"
-
-
-@pytest.mark.slow
-def test_report_2021_scale_ingests_exactly_its_truth(tmp_path):
-    """The city of the 2021 report (about 0.6 M rows in one period), with dirt, row for row."""
-    from pipelines.generate import generate
-
-    generate(tmp_path / "data", preset="report-2021", seed=3)
-    locations = Locations(tmp_path / "data", tmp_path / "warehouse")
-    summary = run_pipeline(locations)
-    assert summary.ok, summary.describe()
-    # the tables the generator writes (the departments that joined later send nothing here)
-    assert summary.ingested == {"2021-09": list(GENERATED_TABLES)}
-    for table in TABLES:
-        truth = pl.read_parquet(locations.data / "truth" / "loaded" / f"{table}.parquet")
-        columns = [c for c in truth.columns if not c.startswith("_")]
-        got = _query(locations, f"select {', '.join(columns)} from raw.{table}")
-        assert got.height == truth.height, table
-        assert _digest(got) == _digest(truth.select(columns)), table
-    dibao_active = _query(
-        locations,
-        "select count(distinct person_id) as n from raw.dibao where status = 'active' and is_covered",
-    )["n"][0]
-    assert dibao_active == 226_989  # the published figure of domain.md
 
 
 def _kind(data: bytes) -> str:

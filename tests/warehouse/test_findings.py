@@ -22,7 +22,7 @@ from pipelines.contract import RULE_IDS
 from pipelines.dbt_cli import DBT_PROJECT_DIR, dbt
 from pipelines.settings import Locations
 from tests.warehouse.conftest import build
-from tests.warehouse.compare import FINDING_KEY, finding_differences, truth_findings, warehouse_findings
+from tests.warehouse.compare import FINDING_KEY, finding_differences, query, truth_findings, warehouse_findings
 
 RULE_MODELS = DBT_PROJECT_DIR / "models" / "intermediate" / "rules"
 
@@ -70,8 +70,9 @@ def test_recomputing_from_a_period_keeps_the_truth(other_warehouse, tmp_path):
     from_period = periods[len(periods) // 2]
     with duckdb.connect(str(locations.duckdb_path)) as con:
         con.execute("update main_marts.fct_findings set subject_name = 'MARK' where period < ?", [from_period])
-        marked = con.execute("select count(*) from main_marts.fct_findings where period < ?",
-                             [from_period]).fetchone()[0]
+        marked = con.execute("select count(*) from main_marts.fct_findings where period < ?", [from_period]).fetchone()[
+            0
+        ]
     result = dbt(locations, "run", "--select", "fct_findings", vars={"from_period": from_period}, check=False)
     assert result.returncode == 0, result.stdout[-2000:]
     with duckdb.connect(str(locations.duckdb_path), read_only=True) as con:
@@ -126,3 +127,42 @@ def test_disabled_rule_has_no_findings(other_warehouse, tmp_path):
     rest = [c for c in after.columns if c != "severity"]
     unchanged = before.filter(pl.col("rule_id") != "W02").select(rest).sort(FINDING_KEY)
     assert unchanged.equals(after.select(rest).sort(FINDING_KEY)), "the other rules are not affected"
+
+
+def test_a_finding_placed_at_a_county_names_no_township_or_village(demo_warehouse, tmp_path):
+    """W09 (medical insurance knows no villages) is placed at a county: the list shows 县区 and leaves 乡镇街道
+    and 村社区 empty, and K08 counts it in its county and the city, in no township."""
+    from pipelines.exports import export_list
+    from tests.exports.helpers import read_csv
+
+    placed = query(
+        demo_warehouse,
+        "select period, count(*) as n from main_marts.fct_findings where rule_id = 'W09' group by period order by period",
+    )
+    assert placed.height, "the demo plants W09 findings"
+    period = placed["period"][-1]
+    out = tmp_path / "warnings.csv"
+    export_list("warnings", demo_warehouse.duckdb_path, period, "csv", out, user="tester")
+    rows = read_csv(out).filter(pl.col("规则编号") == "W09")
+    assert rows.height == placed["n"][-1]
+    assert rows["县区"].null_count() == 0
+    assert rows["乡镇街道"].null_count() == rows.height and rows["村社区"].null_count() == rows.height
+    k08 = query(
+        demo_warehouse,
+        f"""
+        with townships as (
+            select substr(region_code, 1, 6) as c6, sum(value) as v from main_marts.fct_kpis
+            where period = '{period}' and indicator_id = 'K08_open' and level = 'township' group by 1
+        ),
+        placed as (
+            select substr(region_code, 1, 6) as c6, count(*) as v from main_marts.fct_findings
+            where period = '{period}' and kind = 'warning' and township_code is null group by 1
+        )
+        select k.region_code, k.value, coalesce(t.v, 0) + coalesce(p.v, 0) as parts
+        from main_marts.fct_kpis as k
+        left join townships as t on t.c6 = substr(k.region_code, 1, 6)
+        left join placed as p on p.c6 = substr(k.region_code, 1, 6)
+        where k.period = '{period}' and k.indicator_id = 'K08_open' and k.level = 'county'
+    """,
+    )
+    assert k08.height and (k08["value"] == k08["parts"]).all()

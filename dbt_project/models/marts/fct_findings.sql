@@ -41,8 +41,9 @@ new_findings as (
         f.household_id,
         f.persons_involved::integer as persons_involved,
         f.region_code,
-        substr(f.region_code, 1, 6) || '000000' as county_code,
-        substr(f.region_code, 1, 9) || '000' as township_code,
+        {{ county_of('f.region_code') }} as county_code,
+        -- a finding placed at a county (W09) has no township
+        {{ township_of('f.region_code') }} as township_code,
         f.value,
         f.threshold,
         f.source_rows

@@ -1,7 +1,10 @@
 {#
   Programme membership per person and complete period: one row per person_id with a loaded row in any
-  table of the contract in P, saying which sets of rules.md the person is in and what was paid to them.
-  The dashboards' household view reads it.
+  programme table in P (civil affairs, rural revitalisation, disability federation), saying which sets of
+  rules.md the person is in, what was paid to them, and what the departments that joined later hold on
+  them (pensions, unemployment benefit, payroll, medical costs, death and move). The dashboards'
+  household view reads it. A person known only to those departments (every pensioner of the city) is
+  not a programme member and has no row.
 
   The person's region (region_code, township_code, county_code) is that of their "home" row: the first
   programme in this order in which they have a row in P -- dibao_active, tekun_active, the monitoring
@@ -114,6 +117,36 @@ assistance as (
     from {{ ref('stg_civil_affairs__temporary_assistance') }}
     where {{ in_recomputed_periods() }}
     group by period, person_id
+),
+-- What the departments that joined later hold on the person (null where nothing is on file): the rules'
+-- pension(x, P), unemployment benefit, the payroll roster, out-of-pocket medical costs, death_date and
+-- move_out (int_person_changes).
+insurance as (
+    select
+        period,
+        person_id,
+        sum(amount) filter (where benefit_type in ('employee_pension', 'public_sector_pension', 'survivor_benefit'))
+            as pension_amount,
+        sum(amount) filter (where benefit_type = 'unemployment_benefit') as unemployment_benefit_amount
+    from {{ ref('stg_human_resources__social_insurance_payments') }}
+    where {{ in_recomputed_periods() }}
+    group by period, person_id
+),
+payroll as (
+    select distinct period, person_id
+    from {{ ref('stg_finance__payroll') }}
+    where {{ in_recomputed_periods() }}
+),
+medical as (
+    select period, person_id, sum(out_of_pocket) as medical_out_of_pocket
+    from {{ ref('stg_medical_insurance__medical_settlements') }}
+    where {{ in_recomputed_periods() }}
+    group by period, person_id
+),
+changes as (
+    select period, person_id, death_date, move_date, move_destination_region_code
+    from {{ ref('int_person_changes') }}
+    where {{ in_recomputed_periods() }}
 )
 select
     p.period,
@@ -132,6 +165,13 @@ select
     s.living_subsidy_amount,
     s.nursing_subsidy_amount,
     a.temporary_assistance_amount,
+    i.pension_amount,
+    i.unemployment_benefit_amount,
+    f.person_id is not null as on_payroll,
+    md.medical_out_of_pocket,
+    ch.death_date,
+    ch.move_date,
+    ch.move_destination_region_code,
     d.dibao_household_id,
     m.monitoring_household_id,
     n.near_dibao_household_id,
@@ -147,3 +187,7 @@ left join near_dibao as n on n.period = p.period and n.person_id = p.person_id
 left join cards as c on c.period = p.period and c.person_id = p.person_id
 left join subsidies as s on s.period = p.period and s.person_id = p.person_id
 left join assistance as a on a.period = p.period and a.person_id = p.person_id
+left join insurance as i on i.period = p.period and i.person_id = p.person_id
+left join payroll as f on f.period = p.period and f.person_id = p.person_id
+left join medical as md on md.period = p.period and md.person_id = p.person_id
+left join changes as ch on ch.period = p.period and ch.person_id = p.person_id

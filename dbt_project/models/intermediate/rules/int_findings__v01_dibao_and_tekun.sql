@@ -2,7 +2,7 @@
 -- is the person's dibao row of P (状态 = 在保, 是否保障对象 = 是) with the smallest region code, then reading
 -- order; its evidence adds the person's active tekun rows of P. No value or threshold. Complete periods only.
 with periods as (
-    {{ evaluated_periods() }}
+    {{ evaluated_periods('V01') }}
 ),
 qualifying as (
     select d.*

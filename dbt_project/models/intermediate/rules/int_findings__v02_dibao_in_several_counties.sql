@@ -3,7 +3,7 @@
 -- row is the person's dibao(P) row with the smallest region code, then reading order; evidence: all the
 -- person's dibao(P) rows. Complete periods only.
 with periods as (
-    {{ evaluated_periods() }}
+    {{ evaluated_periods('V02') }}
 ),
 dibao as (
     select

@@ -6,7 +6,7 @@ with rule as (
     select rule_id from {{ ref('int_rule_parameters') }} where rule_id = 'V04' and enabled
 ),
 periods as (
-    {{ evaluated_periods() }}
+    {{ evaluated_periods('V04') }}
 ),
 candidates as (
     select

@@ -3,7 +3,7 @@
 -- annual < 12 × standard), and no member in covered(P). Household columns and region: the subject's row.
 -- A county with no standard in force fires nothing. Complete periods only.
 with periods as (
-    {{ evaluated_periods() }}
+    {{ evaluated_periods('W01') }}
 ),
 households as (
     select h.*

@@ -3,7 +3,7 @@
 -- with the smallest region code, then reading order, gives the region and the value (the grade).
 -- Complete periods only.
 with periods as (
-    {{ evaluated_periods() }}
+    {{ evaluated_periods('W02') }}
 ),
 nursing_paid as (
     select distinct period, person_id

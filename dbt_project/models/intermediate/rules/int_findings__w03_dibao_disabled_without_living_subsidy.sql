@@ -3,7 +3,7 @@
 -- per person: the qualifying card row with the smallest region code, then reading order, gives the
 -- region and the value (the grade). Complete periods only.
 with periods as (
-    {{ evaluated_periods() }}
+    {{ evaluated_periods('W03') }}
 ),
 living_paid as (
     select distinct period, person_id

@@ -7,7 +7,7 @@ with parameters as (
     select within_days from {{ ref('int_rule_parameters') }} where rule_id = 'W04'
 ),
 periods as (
-    {{ evaluated_periods() }}
+    {{ evaluated_periods('W04') }}
 ),
 candidates as (
     select

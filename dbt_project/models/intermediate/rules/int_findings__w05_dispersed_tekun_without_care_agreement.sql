@@ -8,7 +8,7 @@ with rule as (
     where rule_id = 'W05' and enabled
 ),
 periods as (
-    {{ evaluated_periods() }}
+    {{ evaluated_periods('W05') }}
 ),
 qualifying as (
     select t.*

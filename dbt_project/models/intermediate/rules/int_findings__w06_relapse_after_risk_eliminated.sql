@@ -6,7 +6,7 @@ with rule as (
     select rule_id from {{ ref('int_rule_parameters') }} where rule_id = 'W06' and enabled
 ),
 periods as (
-    {{ evaluated_periods() }}
+    {{ evaluated_periods('W06') }}
 ),
 households as (
     select * from {{ ref('int_households__monitoring') }}

@@ -7,7 +7,7 @@ with rule as (
     select drop_ratio from {{ ref('int_rule_parameters') }} where rule_id = 'W07' and enabled
 ),
 periods as (
-    {{ evaluated_periods() }}
+    {{ evaluated_periods('W07') }}
 ),
 households as (
     select * from {{ ref('int_households__monitoring') }}

@@ -6,7 +6,7 @@ with rule as (
     select rule_id from {{ ref('int_rule_parameters') }} where rule_id = 'W08' and enabled
 ),
 periods as (
-    {{ evaluated_periods() }}
+    {{ evaluated_periods('W08') }}
 ),
 members as (
     select period, household_id, person_id from {{ ref('stg_civil_affairs__near_dibao') }}
