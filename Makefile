@@ -82,8 +82,9 @@ format: $(BIN)/safetynet
 	$(BIN)/ruff format .
 
 # pytest exits 5 when it collects no test; that is a failure of the suite, not a pass, so it is not masked.
+# loadgroup: each module in one group, and the modules sharing a built warehouse together (tests/conftest.py).
 test: lint env browser
-	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 test-fast: env
 	$(BIN)/python -m pytest -q -m "not slow"

@@ -1,4 +1,5 @@
-"""Shared fixtures: generated datasets (written once per test session and worker)."""
+"""Shared fixtures: generated datasets (written once per test session and worker), and the grouping that
+lets each session-scoped warehouse be built once per test run under pytest-xdist."""
 
 from __future__ import annotations
 
@@ -23,3 +24,21 @@ def audit_log(tmp_path, monkeypatch) -> Path:
     folder = tmp_path / "audit"
     monkeypatch.setenv("SAFETYNET_AUDIT", str(folder))
     return folder
+
+
+# Session fixtures that build a warehouse (a minute or two each). xdist runs `--dist loadgroup`: every
+# test of a module goes to the module's group, and the modules that use one of these fixtures go to the
+# fixture's group, so one worker builds it once instead of each worker that runs such a module.
+SHARED_WAREHOUSES = ("demo_warehouse", "report_warehouse", "app_warehouse", "taian", "jining", "dirty_dataset")
+
+
+def pytest_collection_modifyitems(config, items):
+    by_module: dict[str, str] = {}
+    for item in items:
+        module = item.nodeid.split("::")[0]
+        shared = next((f for f in SHARED_WAREHOUSES if f in getattr(item, "fixturenames", ())), None)
+        if shared and module not in by_module:
+            by_module[module] = shared
+    for item in items:
+        module = item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(by_module.get(module, module)))

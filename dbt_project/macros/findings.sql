@@ -204,3 +204,30 @@ evidence as (
     group by period, household_id
 )
 {%- endmacro %}
+
+
+{#
+  Household rules whose evidence is every member row of P plus rows of another table for the members
+  (W10: their 失业保险金 payments; V09: their pensions). From the firing households (`fired`: period,
+  household_id), the members' rows (`members`: period, household_id, person_id, source_file, source_row,
+  source_ref) and the person rows (`person_rows`: period, person_id, source_file, source_row,
+  source_ref), the CTEs `evidence_rows` and `evidence` (period, household_id, source_rows sorted by file,
+  then row number).
+#}
+{% macro household_evidence_with_person_rows(fired, members, person_rows) -%}
+evidence_rows as (
+    select m.period, m.household_id, m.source_file, m.source_row, m.source_ref
+    from {{ fired }} as f
+    join {{ members }} as m on m.period = f.period and m.household_id = f.household_id
+    union
+    select m.period, m.household_id, r.source_file, r.source_row, r.source_ref
+    from {{ fired }} as f
+    join {{ members }} as m on m.period = f.period and m.household_id = f.household_id
+    join {{ person_rows }} as r on r.period = m.period and r.person_id = m.person_id
+),
+evidence as (
+    select period, household_id, string_agg(source_ref, ';' order by source_file, source_row) as source_rows
+    from evidence_rows
+    group by period, household_id
+)
+{%- endmacro %}

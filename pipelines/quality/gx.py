@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 SITE = "safetynet"
 DATASOURCE = "safetynet"
+# One dataframe asset (and batch definition) for every suite: adding an asset rewrites the project's
+# YAML, which grows with each one, so an asset per suite cost a fresh warehouse seconds on every run.
+ASSET = "frames"
 BATCH = "whole_frame"
 # The static HTML lives beside the GX project, at <warehouse>/data_docs/ (relative to <warehouse>/gx, so
 # a moved warehouse folder keeps working).
@@ -105,12 +108,12 @@ def _make_context(root: Path):
     return ctx
 
 
-def _batch_definition(ctx, asset_name: str):
+def _batch_definition(ctx):
     source = ctx.data_sources.get(DATASOURCE)
     try:
-        asset = source.get_asset(asset_name)
+        asset = source.get_asset(ASSET)
     except LookupError:
-        asset = source.add_dataframe_asset(asset_name)
+        asset = source.add_dataframe_asset(ASSET)
     try:
         return asset.get_batch_definition(BATCH)
     except (KeyError, LookupError):
@@ -138,7 +141,7 @@ def run_suite(
         ctx = context(warehouse)
         suite = ctx.suites.add_or_update(gx.ExpectationSuite(name=suite_name, expectations=expectations))
         definition = ctx.validation_definitions.add_or_update(
-            gx.ValidationDefinition(name=suite_name, data=_batch_definition(ctx, suite_name), suite=suite)
+            gx.ValidationDefinition(name=suite_name, data=_batch_definition(ctx), suite=suite)
         )
         checkpoint = ctx.checkpoints.add_or_update(
             gx.Checkpoint(name=suite_name, validation_definitions=[definition], actions=[], result_format=result_format)
@@ -174,7 +177,7 @@ def validate_slices(
     failing: dict[str, list[int]] = {}
     with LOCK:
         ctx = context(warehouse)
-        definition = _batch_definition(ctx, suite_name)
+        definition = _batch_definition(ctx)
         for key, part in slices:
             batch = definition.get_batch(batch_parameters={"dataframe": part})
             suite = gx.ExpectationSuite(name=f"{suite_name}.slice", expectations=make_expectations())

@@ -32,7 +32,9 @@ SAFETYNET = Path(sys.executable).with_name("safetynet")
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory) -> Path:
     data = tmp_path_factory.mktemp("faults") / "data"
-    generate(data, preset="demo", scale=0.15, months=3, seed=21, dirty=0.03)
+    # A city of the programme departments only, its files as before the four later departments joined:
+    # the faults below break chosen files of it (a CSV that holds a whole county's dibao rows).
+    generate(data, preset="demo", scale=0.15, months=3, seed=21, dirty=0.03, departments=False, sized_population=False)
     return data
 
 

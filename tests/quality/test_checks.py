@@ -30,6 +30,11 @@ def test_every_check_passes_on_clean_data(city, request):
                 assert o.failed_periods == tuple(periods)
                 assert [f["label"] for f in o.metadata["failed"]] == ["period_last_day/identified_date order"]
                 continue
+            if (table, o.name) == ("household_changes", "value_ranges") and not o.passed:
+                # A death registered before its date (a planted edge of V05): a warning, never a breach.
+                assert o.severity == "warn", o.summary
+                assert [f["label"] for f in o.metadata["failed"]] == ["period_last_day/change_date order"]
+                continue
             assert o.passed, (table, o.name, o.summary)
             assert o.failed_periods == ()
     for mart, outcomes in marts.items():

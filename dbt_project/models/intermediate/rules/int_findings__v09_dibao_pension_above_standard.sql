@@ -51,21 +51,7 @@ fired as (
     where hp.household_pension
         > (case when h.dibao_category = 'urban' then s.dibao_urban else s.dibao_rural end) * h.household_size
 ),
-evidence_rows as (
-    select m.period, m.household_id, m.source_file, m.source_row, m.source_ref
-    from fired as f
-    join members as m on m.period = f.period and m.household_id = f.household_id
-    union
-    select mp.period, mp.household_id, r.source_file, r.source_row, r.source_ref
-    from fired as f
-    join member_persons as mp on mp.period = f.period and mp.household_id = f.household_id
-    join pension_rows as r on r.period = mp.period and r.person_id = mp.person_id
-),
-evidence as (
-    select period, household_id, string_agg(source_ref, ';' order by source_file, source_row) as source_rows
-    from evidence_rows
-    group by period, household_id
-),
+{{ household_evidence_with_person_rows('fired', 'members', 'pension_rows') }},
 firing as (
     select
         f.*,

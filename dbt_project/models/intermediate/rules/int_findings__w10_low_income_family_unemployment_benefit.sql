@@ -46,21 +46,7 @@ fired as (
         select 1 from covered_households as v where v.period = h.period and v.household_id = h.household_id
     )
 ),
-evidence_rows as (
-    select m.period, m.household_id, m.source_file, m.source_row, m.source_ref
-    from fired as f
-    join members as m on m.period = f.period and m.household_id = f.household_id
-    union
-    select pm.period, pm.household_id, u.source_file, u.source_row, u.source_ref
-    from fired as f
-    join paid_members as pm on pm.period = f.period and pm.household_id = f.household_id
-    join unemployment_rows as u on u.period = pm.period and u.person_id = pm.person_id
-),
-evidence as (
-    select period, household_id, string_agg(source_ref, ';' order by source_file, source_row) as source_rows
-    from evidence_rows
-    group by period, household_id
-),
+{{ household_evidence_with_person_rows('fired', 'members', 'unemployment_rows') }},
 firing as (
     select f.*, f.paid_count::varchar as value, null::varchar as threshold, e.source_rows
     from fired as f
