@@ -32,6 +32,7 @@ def audit_log(tmp_path, monkeypatch) -> Path:
 SHARED_WAREHOUSES = ("demo_warehouse", "report_warehouse", "app_warehouse", "taian", "jining", "dirty_dataset")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
 def pytest_collection_modifyitems(config, items):
     by_module: dict[str, str] = {}
     for item in items:
@@ -41,4 +42,9 @@ def pytest_collection_modifyitems(config, items):
             by_module[module] = shared
     for item in items:
         module = item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(by_module.get(module, module)))
+        group = by_module.get(module, module)
+        item.add_marker(pytest.mark.xdist_group(group))
+        if getattr(config.option, "loadgroup", False):  # set in a worker under --dist loadgroup
+            # What xdist 3.8 does to `item._nodeid`, which pytest 9 no longer reads (its nodeid is `_id`):
+            # the group after '@' is how the controller keeps a group on one worker.
+            item._id = f"{item.nodeid}@{group}"

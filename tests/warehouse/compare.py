@@ -76,8 +76,13 @@ def warehouse_kpis(locations: Locations) -> pl.DataFrame:
 def truth_kpis(locations: Locations) -> pl.DataFrame:
     return pl.read_csv(
         locations.data / "truth" / "kpis.csv",
-        schema_overrides={"period": pl.String, "region_code": pl.String, "level": pl.String,
-                          "indicator_id": pl.String, "value": pl.Float64},
+        schema_overrides={
+            "period": pl.String,
+            "region_code": pl.String,
+            "level": pl.String,
+            "indicator_id": pl.String,
+            "value": pl.Float64,
+        },
     ).select("period", "region_code", "level", "indicator_id", "value")
 
 

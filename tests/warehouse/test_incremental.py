@@ -40,12 +40,10 @@ def test_new_month_leaves_earlier_months_alone(tmp_path):
         con.execute("update main_marts.fct_findings set threshold = 'MARK' where period = ?", [earlier])
         # (a value the data tests accept: they would stop the build otherwise)
         con.execute(
-            "update main_marts.fct_kpis set value = 1234.5 "
-            "where period = ? and indicator_id = 'K09_tekun_basic'", [earlier]
+            "update main_marts.fct_kpis set value = 1234.5 where period = ? and indicator_id = 'K09_tekun_basic'",
+            [earlier],
         )
-        marked = con.execute(
-            "select count(*) from main_marts.fct_findings where period = ?", [earlier]
-        ).fetchone()[0]
+        marked = con.execute("select count(*) from main_marts.fct_findings where period = ?", [earlier]).fetchone()[0]
         # A duplicate (period, person) in an earlier month of a monthly intermediate table: the build
         # would fail if it tested that month again, and the row would go if it recomputed it.
         con.execute(f"insert into {COVERED} select * from {COVERED} where period = ? limit 1", [earlier])
@@ -61,7 +59,10 @@ def test_new_month_leaves_earlier_months_alone(tmp_path):
         locations, f"select count(*) - count(distinct person_id) as n from {COVERED} where period = '{earlier}'"
     )
     assert planted["n"][0] == 1
-    still = _query(locations, f"select count(*) filter (where threshold = 'MARK') as n from main_marts.fct_findings where period = '{earlier}'")
+    still = _query(
+        locations,
+        f"select count(*) filter (where threshold = 'MARK') as n from main_marts.fct_findings where period = '{earlier}'",
+    )
     assert still["n"][0] == marked
     kept = _query(
         locations,
@@ -101,17 +102,27 @@ def _assert_same_tables(locations: Locations, rebuilt: Locations, earlier: str, 
     with duckdb.connect() as con:
         con.execute(f"attach '{locations.duckdb_path}' as built (read_only)")
         con.execute(f"attach '{rebuilt.duckdb_path}' as rebuilt (read_only)")
-        tables = [f"{s}.{t}" for s, t in con.execute(
-            "select schema_name, table_name from duckdb_tables() where database_name = 'rebuilt' "
-            "and schema_name in ('main_intermediate', 'main_marts') order by 1, 2").fetchall()]
+        tables = [
+            f"{s}.{t}"
+            for s, t in con.execute(
+                "select schema_name, table_name from duckdb_tables() where database_name = 'rebuilt' "
+                "and schema_name in ('main_intermediate', 'main_marts') order by 1, 2"
+            ).fetchall()
+        ]
         assert "main_intermediate.int_households__dibao" in tables
         differing = {}
         for table in tables:
-            skip = (f"where period <> '{earlier}'" if table in marked
-                    else f"where period = '{latest}'" if ".int_findings__" in table else "")
+            skip = (
+                f"where period <> '{earlier}'"
+                if table in marked
+                else f"where period = '{latest}'"
+                if ".int_findings__" in table
+                else ""
+            )
             a, b = f"select * from built.{table} {skip}", f"select * from rebuilt.{table} {skip}"
-            extra, missing = (con.execute(f"select count(*) from ({x} except all {y})").fetchone()[0]
-                              for x, y in ((a, b), (b, a)))
+            extra, missing = (
+                con.execute(f"select count(*) from ({x} except all {y})").fetchone()[0] for x, y in ((a, b), (b, a))
+            )
             if extra or missing:
                 differing[table] = {"only_incremental": extra, "only_rebuilt": missing}
     assert not differing, differing
