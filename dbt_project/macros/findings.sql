@@ -231,3 +231,18 @@ evidence as (
     group by period, household_id
 )
 {%- endmacro %}
+
+
+{#
+  The death row or the move row of int_person_changes (`change`: 'death' or 'move') as evidence rows
+  (period, person_id, source_file, source_row, source_ref) for person_findings' extra_rows (V05–V07).
+#}
+{% macro change_evidence_rows(relation, change) -%}
+    select
+        period,
+        person_id,
+        {{ change }}_source_file as source_file,
+        {{ change }}_source_row as source_row,
+        {{ change }}_source_ref as source_ref
+    from {{ relation }}
+{%- endmacro %}

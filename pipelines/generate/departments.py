@@ -75,6 +75,18 @@ def _cents(x) -> np.ndarray:
     return np.round(np.asarray(x, dtype=float) * 100).astype(np.int64)
 
 
+def county_reference(prefix: str, width: int, infix: str = "") -> pl.Expr:
+    """A reference number as offices write them: prefix, county (6 digits), YYYYMM, then the row's
+    running number within its county and month (rows in the frame's order)."""
+    county = pl.col("region_code").str.slice(0, 6)
+    return pl.format(
+        prefix + "{}{}" + infix + "{}",
+        county,
+        pl.col("period").str.replace("-", ""),
+        pl.int_range(1, pl.len() + 1).over("period", county).cast(pl.String).str.zfill(width),
+    )
+
+
 class Departments:
     def __init__(self, w: World, cfg: DemoPreset, scale: float, state: dict, m0: int):
         self.w = w
@@ -465,17 +477,7 @@ class Departments:
             period=pl.col("reg").replace_strict(dict(enumerate(self.w.periods)), return_dtype=pl.String)
         )
         df = df.drop("reg").sort("period", "region_code", "change_date", "person_id")
-        df = df.with_columns(
-            registration_reference=pl.format(
-                "HJ{}{}{}",
-                pl.col("region_code").str.slice(0, 6),
-                pl.col("period").str.replace("-", ""),
-                pl.int_range(1, pl.len() + 1)
-                .over("period", pl.col("region_code").str.slice(0, 6))
-                .cast(pl.String)
-                .str.zfill(5),
-            )
-        )
+        df = df.with_columns(registration_reference=county_reference("HJ", 5))
         self.w.add("household_changes", self._keys(df))
 
     # ------------------------------------------------------------------------------------------ 医保
@@ -581,28 +583,12 @@ class Departments:
                     )
                 )
         df = pl.concat(rows).sort("period", "region_code", "settlement_date", maintain_order=True)
-        df = df.with_columns(
-            settlement_reference=pl.format(
-                "YB{}{}{}",
-                pl.col("region_code").str.slice(0, 6),
-                pl.col("period").str.replace("-", ""),
-                pl.int_range(1, pl.len() + 1).over("period", "region_code").cast(pl.String).str.zfill(6),
-            )
-        )
+        # region_code is the county code here: numbered per county and month, as the others
+        df = df.with_columns(settlement_reference=county_reference("YB", 6))
         self.w.add("medical_settlements", self._keys(df))
         if temp:
             t = pl.concat(temp).sort("period", "region_code", maintain_order=True)
-            t = t.with_columns(
-                payment_reference=pl.format(
-                    "LS{}{}8{}",
-                    pl.col("region_code").str.slice(0, 6),
-                    pl.col("period").str.replace("-", ""),
-                    pl.int_range(1, pl.len() + 1)
-                    .over("period", pl.col("region_code").str.slice(0, 6))
-                    .cast(pl.String)
-                    .str.zfill(4),
-                )
-            )
+            t = t.with_columns(payment_reference=county_reference("LS", 4, infix="8"))
             self.w.add("temporary_assistance", self._keys(t))
 
     def _settlements(self, p: int, who: pl.DataFrame, visit, total, ratio) -> pl.DataFrame:

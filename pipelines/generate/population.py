@@ -10,6 +10,7 @@ import polars as pl
 
 from .ids import IdFactory
 from .names import SURNAME_P, SURNAMES, make_names
+from .seeds import population_frame
 
 NEVER = 10**6
 
@@ -232,14 +233,4 @@ def sized_population(w, original: pl.DataFrame, seed: int) -> pl.DataFrame:
         county[0] += urb + rur
         county[1] += urb
         county[2] += rur
-    return pl.DataFrame(
-        [(code, year, *vals) for (code, year), vals in out.items()],
-        schema={
-            "region_code": pl.String,
-            "year": pl.Int32,
-            "population_total": pl.Int64,
-            "population_urban": pl.Int64,
-            "population_rural": pl.Int64,
-        },
-        orient="row",
-    ).sort("region_code", "year")
+    return population_frame([(code, year, *vals) for (code, year), vals in out.items()])

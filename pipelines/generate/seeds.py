@@ -112,17 +112,19 @@ def _population(
             t_rur = np.minimum(t_rur, t_tot)
             for tc, a, r in zip(tcodes, t_tot, t_rur):
                 rows.append((tc, year, int(a), int(a - r), int(r)))
-    return pl.DataFrame(
-        rows,
-        schema={
-            "region_code": pl.String,
-            "year": pl.Int32,
-            "population_total": pl.Int64,
-            "population_urban": pl.Int64,
-            "population_rural": pl.Int64,
-        },
-        orient="row",
-    ).sort("region_code", "year")
+    return population_frame(rows)
+
+
+def population_frame(rows) -> pl.DataFrame:
+    """The region_population seed from (region_code, year, total, urban, rural) rows."""
+    schema = {
+        "region_code": pl.String,
+        "year": pl.Int32,
+        "population_total": pl.Int64,
+        "population_urban": pl.Int64,
+        "population_rural": pl.Int64,
+    }
+    return pl.DataFrame(rows, schema=schema, orient="row").sort("region_code", "year")
 
 
 def _standards(rng, city: City, fixed: dict | None) -> pl.DataFrame:

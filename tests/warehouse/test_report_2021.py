@@ -2,7 +2,11 @@
 ("A published table to reproduce") and its truth, row for row: one build of the big preset per test run
 (its own test group, so it builds beside the demo warehouse, not after it).
 
-Assertion messages show indicator ids, region codes and counts only: never a person id or name."""
+Assertion messages show indicator ids, region codes and counts only: never a person id or name.
+Assertion rewriting is off (the marker below): a failure never shows the frames it compared.
+
+PYTEST_DONT_REWRITE
+"""
 
 from __future__ import annotations
 

@@ -6,6 +6,10 @@ The dataset is today's demo recipe with the new departments switched off and the
 before (`generate(departments=False, sized_population=False)`): its seeds and raw files are those the
 generator wrote then (the input digest below), and the warehouse's fct_findings and fct_kpis (the columns
 they had then) hash to what that warehouse gave.
+
+Assertion rewriting is off (the marker below): a failure never shows the frames it compared.
+
+PYTEST_DONT_REWRITE
 """
 
 from __future__ import annotations

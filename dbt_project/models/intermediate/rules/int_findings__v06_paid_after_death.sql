@@ -29,12 +29,6 @@ qualifying as (
     join deaths as d on d.period = r.period and d.person_id = r.person_id
 ),
 death_rows as (
-    select
-        period,
-        person_id,
-        death_source_file as source_file,
-        death_source_row as source_row,
-        death_source_ref as source_ref
-    from deaths
+    {{ change_evidence_rows('deaths', 'death') }}
 ),
 {{ person_findings('V06', 'qualifying', value="strftime(r.death_date, '%Y-%m-%d')", extra_rows='death_rows') }}

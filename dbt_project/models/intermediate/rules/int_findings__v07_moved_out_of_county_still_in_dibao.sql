@@ -27,12 +27,6 @@ qualifying as (
         and d.approval_date <= m.move_date
 ),
 move_rows as (
-    select
-        period,
-        person_id,
-        move_source_file as source_file,
-        move_source_row as source_row,
-        move_source_ref as source_ref
-    from moves
+    {{ change_evidence_rows('moves', 'move') }}
 ),
 {{ person_findings('V07', 'qualifying', value='r.move_destination_region_code', extra_rows='move_rows') }}
