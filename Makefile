@@ -22,7 +22,7 @@ help:
 	.tools/bin/pip install --quiet --disable-pip-version-check uv
 
 $(BIN)/safetynet: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet --compile-bytecode
 	@touch $@
 
 # The dbt manifest the Dagster definitions load (parsed again whenever the dbt project changes).

@@ -56,8 +56,25 @@ def prepare_project(locations: Locations) -> Path:
 
 
 def dbt_env(locations: Locations) -> dict[str, str]:
-    """The working DuckDB file is the dbt target (dbt_project/profiles.yml reads it from here)."""
-    return {"SAFETYNET_DUCKDB": str(locations.duckdb_path)}
+    """The working DuckDB file is the dbt target (dbt_project/profiles.yml reads it from here), and the
+    warehouse's parse state when an earlier run left one (keep_parse_state)."""
+    env = {"SAFETYNET_DUCKDB": str(locations.duckdb_path)}
+    if parse_state(locations).exists():  # dbt refuses a path that does not exist
+        env["DBT_PARTIAL_PARSE_FILE_PATH"] = str(parse_state(locations))
+    return env
+
+
+def parse_state(locations: Locations) -> Path:
+    return project_copy(locations) / "partial_parse.msgpack"
+
+
+def keep_parse_state(locations: Locations, target: Path) -> None:
+    """Keep what dbt parsed in one file per warehouse, not only in the invocation's own target folder
+    (dagster-dbt gives each its own): the next run with the same vars re-parses only the files that
+    changed (a full parse is ~5 s). Once the file exists dbt reads and rewrites it in place."""
+    written = Path(target) / "partial_parse.msgpack"
+    if written.exists() and not parse_state(locations).exists():
+        shutil.copy2(written, parse_state(locations))
 
 
 def dbt(locations: Locations, *args: str, vars: dict | None = None, check: bool = True):
@@ -66,7 +83,9 @@ def dbt(locations: Locations, *args: str, vars: dict | None = None, check: bool 
     command = [DBT_EXECUTABLE, *args, "--project-dir", str(project), "--profiles-dir", str(project)]
     if vars:
         command += ["--vars", json.dumps(vars)]
-    env = {k: v for k, v in os.environ.items() if k != "SAFETYNET_SEEDS"}
-    return subprocess.run(
+    env = {k: v for k, v in os.environ.items() if k not in ("SAFETYNET_SEEDS", "DBT_PARTIAL_PARSE_FILE_PATH")}
+    result = subprocess.run(
         command, env={**env, **dbt_env(locations)}, check=check, capture_output=True, text=True, cwd=project
     )
+    keep_parse_state(locations, project / "target")
+    return result

@@ -34,6 +34,8 @@ SHARED_WAREHOUSES = ("demo_warehouse", "report_warehouse", "app_warehouse", "tai
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
 def pytest_collection_modifyitems(config, items):
+    if not config.pluginmanager.hasplugin("xdist"):  # `-p no:xdist`: one process, no groups
+        return
     by_module: dict[str, str] = {}
     for item in items:
         module = item.nodeid.split("::")[0]

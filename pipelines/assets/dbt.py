@@ -11,13 +11,23 @@ pending, or with `full_refresh`. Periods from the first one whose raw data breac
 import json
 import os
 import subprocess
+from functools import cached_property
+from importlib.metadata import version as installed_version
 from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+from packaging.version import Version
 
 from pipelines.assets.resources import Warehouse
-from pipelines.dbt_cli import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_env, ensure_project_dir, prepare_project
+from pipelines.dbt_cli import (
+    DBT_EXECUTABLE,
+    DBT_PROJECT_DIR,
+    dbt_env,
+    ensure_project_dir,
+    keep_parse_state,
+    prepare_project,
+)
 from pipelines.ingest.load import ensure_schema
 from pipelines.runs import build_from, held_back_from
 
@@ -36,7 +46,11 @@ def ensure_manifest() -> Path:
     """The manifest must exist before the definitions load, and describe the models as they are now:
     parse the project when it is missing or older than a model, macro or seed header."""
     if _project_changed_since(DBT_PROJECT.manifest_path):
-        env = {k: v for k, v in os.environ.items() if k not in ("SAFETYNET_SEEDS", "DBT_TARGET_PATH")}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("SAFETYNET_SEEDS", "DBT_TARGET_PATH", "DBT_PARTIAL_PARSE_FILE_PATH")
+        }
         parsed = subprocess.run(
             [DBT_EXECUTABLE, "parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
             env=env,
@@ -89,12 +103,29 @@ def warehouse_models(
     # dbt runs as a subprocess that reads the working warehouse from its environment
     # (dbt_project/profiles.yml); the in-process executor runs one step at a time.
     os.environ.pop("SAFETYNET_SEEDS", None)
+    os.environ.pop("DBT_PARTIAL_PARSE_FILE_PATH", None)  # another warehouse's, in a process that ran one
     os.environ.update(dbt_env(warehouse.locations))
-    yield from dbt.cli(args, context=context).stream()
+    invocation = dbt.cli(args, context=context)
+    yield from invocation.stream()
+    keep_parse_state(warehouse.locations, invocation.target_path)
+
+
+class WarehouseDbt(DbtCliResource):
+    """dagster-dbt's resource without two start-up costs this project does not need (~5 s a run):
+    `dbt --version` in a subprocess to learn the version (the executable is this environment's dbt, whose
+    version the package metadata holds), and an in-process dbt adapter, used only to fetch row counts and
+    column metadata after the build, which the assets do not ask for."""
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        return Version(installed_version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args):
+        return None
 
 
 def dbt_resource(locations) -> DbtCliResource:
     """dbt on the warehouse's copy of the project (its folder made here, so the resource can check it
     exists; the asset fills it with the models and the dataset's seeds when it runs)."""
     project = ensure_project_dir(locations)
-    return DbtCliResource(project_dir=str(project), profiles_dir=str(project), dbt_executable=DBT_EXECUTABLE)
+    return WarehouseDbt(project_dir=str(project), profiles_dir=str(project), dbt_executable=DBT_EXECUTABLE)

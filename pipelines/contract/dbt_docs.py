@@ -65,11 +65,25 @@ def _describe(column: Column, table: Table) -> str:
     return f"{column.header}: {kind}{optional}{household}"
 
 
-def _column(name: str, description: str, tests: list | None = None) -> list[str]:
-    lines = [f"      - name: {name}", f'        description: "{description}"']
-    if tests:
-        lines.append("        data_tests:")
-        lines += [f"          - {t}" for t in tests]
+def _column(name: str, description: str) -> list[str]:
+    return [f"      - name: {name}", f'        description: "{description}"']
+
+
+def _checks(model: str, not_null: list[str], accepted: dict[str, list[str]], regions: list[str]) -> list[str]:
+    """The model's one column_checks test (dbt_project/macros/tests/column_checks.sql)."""
+    lines = [
+        "    data_tests:",
+        "      - column_checks:",
+        f"          name: column_checks_{model}",
+        "          arguments:",
+        f"            not_null: [{', '.join(not_null)}]",
+    ]
+    if accepted:
+        lines.append("            accepted_values:")
+        lines += [f"              {name}: [{', '.join(repr(v) for v in values)}]" for name, values in accepted.items()]
+    if regions:
+        lines.append("            references:")
+        lines += [f"              - {{column: {name}, to: ref('dim_region'), field: region_code}}" for name in regions]
     return lines
 
 
@@ -79,25 +93,26 @@ def _model(table: Table) -> list[str]:
         if table.county_coded
         else "the county and township of the row"
     )
+    model = f"stg_{table.source}__{table.name}"
+    not_null = [c.name for c in table.columns if c.required]
+    not_null += [name for (table_name, name) in DERIVED_TEXT if table_name == table.name]
+    not_null += [name for name in LINEAGE_COLUMNS if name != "loaded_at"]
+    accepted = {c.name: list(c.values.values()) for c in table.columns if c.kind == ENUM}
+    regions = [c.name for c in table.columns if c.kind in (REGION_CODE, COUNTY_CODE)]
     lines = [
-        f"  - name: stg_{table.source}__{table.name}",
+        f"  - name: {model}",
         f'    description: "{table.title} ({table.source}): typed rows as ingestion loaded them, one per '
         f'row of a file that passed, with {placed} and a reference to it."',
+        *_checks(model, not_null, accepted, regions),
         "    columns:",
     ]
     for column in table.columns:
-        tests = ["not_null"] if column.required else []
-        if column.kind == ENUM:
-            values = ", ".join(repr(v) for v in column.values.values())
-            tests.append(f"accepted_values: {{arguments: {{values: [{values}]}}}}")
-        if column.kind in (REGION_CODE, COUNTY_CODE):
-            tests.append("relationships: {arguments: {to: ref('dim_region'), field: region_code}}")
-        lines += _column(column.name, _describe(column, table), tests)
+        lines += _column(column.name, _describe(column, table))
     for (table_name, name), text in DERIVED_TEXT.items():
         if table_name == table.name:
-            lines += _column(name, text, ["not_null"])
+            lines += _column(name, text)
     for name in LINEAGE_COLUMNS:
-        lines += _column(name, LINEAGE_TEXT[name], ["not_null"] if name != "loaded_at" else None)
+        lines += _column(name, LINEAGE_TEXT[name])
     for name, text in (ADDED_COUNTY_CODED if table.county_coded else ADDED).items():
         lines += _column(name, text)
     return lines

@@ -1,5 +1,5 @@
 """Data contracts with Great Expectations: suites for the raw tables (built from the input contract) and
-the marts, run through checkpoints of a file data context at <warehouse>/gx, published as Data Docs at
+the marts, validated in a file data context at <warehouse>/gx (results stored there), published as Data Docs at
 <warehouse>/data_docs. No result, store, page or log holds an ID number or a name.
 
 Great Expectations is imported on first use, not when this package is.

@@ -23,12 +23,13 @@ def test_ingestion_models_accept_exactly_the_contract_codes():
     from pipelines.contract.tables import QUALITY_CODES, QUARANTINE_REASONS, SOURCES, TABLES
 
     spec = yaml.safe_load((STAGING_YML.parent / "ingestion" / "_ingestion.yml").read_text(encoding="utf-8"))
-    accepted = {}
-    for model in spec["models"]:
-        for column in model["columns"]:
-            for test in column.get("data_tests", []):
-                if isinstance(test, dict) and "accepted_values" in test:
-                    accepted[(model["name"], column["name"])] = test["accepted_values"]["arguments"]["values"]
+    accepted = {
+        (model["name"], column): values
+        for model in spec["models"]
+        for test in model.get("data_tests", [])
+        if "column_checks" in test
+        for column, values in test["column_checks"]["arguments"].get("accepted_values", {}).items()
+    }
     want = {"source": list(SOURCES), "table_name": list(TABLES), "reason": list(QUARANTINE_REASONS)}
     want["code"] = list(QUALITY_CODES)
     for name in ("stg_ingestion__files", "stg_ingestion__quarantine", "stg_ingestion__quality_issues"):
