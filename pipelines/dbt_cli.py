@@ -19,6 +19,7 @@ from pipelines.settings import REPO_ROOT, Locations
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")  # this environment's dbt, PATH or not
+REPO_PARSE_STATE = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
 _PROJECT_FILES = ("dbt_project.yml", "profiles.yml")
 _PROJECT_FOLDERS = ("models", "macros", "tests")
 
@@ -56,12 +57,15 @@ def prepare_project(locations: Locations) -> Path:
 
 
 def dbt_env(locations: Locations) -> dict[str, str]:
-    """The working DuckDB file is the dbt target (dbt_project/profiles.yml reads it from here), and the
-    warehouse's parse state when an earlier run left one (keep_parse_state)."""
-    env = {"SAFETYNET_DUCKDB": str(locations.duckdb_path)}
-    if parse_state(locations).exists():  # dbt refuses a path that does not exist
-        env["DBT_PARTIAL_PARSE_FILE_PATH"] = str(parse_state(locations))
-    return env
+    """The environment of a dbt run on the warehouse (in its project copy, whose profile points at the
+    working file beside it): the warehouse's parse state (keep_parse_state); a new warehouse starts from
+    the repository's, made by `dbt parse` of the same models and profile, so only its seeds are parsed."""
+    state = parse_state(locations)
+    if not state.exists() and REPO_PARSE_STATE.exists():
+        shutil.copy2(REPO_PARSE_STATE, state)
+    # dbt refuses a path that does not exist; without it, dbt parses everything and writes the state to
+    # its target folder, from which keep_parse_state keeps it.
+    return {"DBT_PARTIAL_PARSE_FILE_PATH": str(state)} if state.exists() else {}
 
 
 def parse_state(locations: Locations) -> Path:
