@@ -202,11 +202,26 @@ def write_index(warehouse: Path) -> Path:
     return index
 
 
+def remove_pruned_pages(warehouse: Path) -> int:
+    """Delete the validation pages whose stored result is gone (gx.prune keeps the newest few per suite);
+    how many. Great Expectations' own index build did this, and cost more than our whole site: it is
+    not built (its index.html is replaced by ours anyway)."""
+    docs, store = Path(warehouse) / "data_docs", Path(warehouse) / "gx" / "uncommitted" / "validations"
+    removed = 0
+    for page in (docs / "validations").rglob("*.html"):
+        if not (store / page.relative_to(docs / "validations")).with_suffix(".json").exists():
+            page.unlink()
+            removed += 1
+    return removed
+
+
 def finish_site(warehouse: Path) -> None:
-    """After Great Expectations built pages: clean them, write the suite pages and our index."""
+    """After Great Expectations built pages: drop the pruned ones, clean the rest, write the suite pages
+    and our index."""
     docs = Path(warehouse) / "data_docs"
     if not docs.is_dir():
         return
+    remove_pruned_pages(warehouse)
     sanitise_site(docs)
     write_suite_pages(warehouse)
     write_index(warehouse)

@@ -152,7 +152,7 @@ def run_suite(
         ctx = context(warehouse)
         # The suite is stored for its page in the report (pipelines/quality/docs.py write_suite_pages).
         suite = ctx.suites.add_or_update(gx.ExpectationSuite(name=suite_name, expectations=expectations))
-        # Older results go before the run, so the index built next drops their pages.
+        # Older results go before the run; their pages go when the site is next finished (docs.finish_site).
         prune(ctx, suite_name, keep - 1)
         validator = Validator(
             batch_definition=_batch_definition(ctx),
@@ -177,7 +177,7 @@ def update_docs(warehouse: Path) -> None:
     with LOCK:
         identifiers = _UNDOCUMENTED.pop(str(Path(warehouse).resolve()), [])
         if identifiers:
-            context(warehouse).build_data_docs(site_names=[SITE], resource_identifiers=identifiers)
+            context(warehouse).build_data_docs(site_names=[SITE], resource_identifiers=identifiers, build_index=False)
             from pipelines.quality.docs import finish_site
 
             finish_site(warehouse)  # offline and private: no CDN, no tracking logo; our own index
