@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+import polars as pl
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -165,7 +167,10 @@ def contract_frame(con, table: Table, periods: list[str]) -> pd.DataFrame:
             select.append(col)
     select.append(f"last_day(strptime(period, '%Y-%m'))::date as {PERIOD_END}")
     sql = f"select {', '.join(select)} from raw.{_q(table.name)} where period in (select unnest(?::varchar[]))"
-    return con.sql(sql, params=[list(periods)]).pl().to_pandas()
+    frame = con.sql(sql, params=[list(periods)]).pl()
+    # Dates as nanosecond timestamps: pandas gets datetime64[ms] from a date, on which Great Expectations'
+    # range check takes a slow path (1.4 s instead of 0.1 s for 240 000 rows).
+    return frame.with_columns(pl.col(pl.Date).cast(pl.Datetime("ns"))).to_pandas()
 
 
 def _check_rows(locations, table: Table, periods, settings, name: str, make, frame) -> CheckOutcome:
