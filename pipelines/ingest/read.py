@@ -376,17 +376,50 @@ def _read_plain_csv(lines: pl.Series, enc: str, delim: str) -> Sheet:
 
 
 def _read_quoted_csv(text: str, enc: str, delim: str) -> Sheet | None:
-    """Polars' reader, used when every record is one line (then row numbers are line numbers); None
-    when some record spans lines or polars disagrees, so the caller falls back to the csv module."""
+    """Polars' reader for text with quotes. A record may span lines (a quoted cell holding a line break):
+    its row number is the line it starts on, as the csv module counts. None when polars' records do not
+    add up to the lines of the text, or the cells would pass the cap at the width that is safe to read
+    with; then the caller falls back to the csv module."""
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     n = len(lines)
-    width = int(pl.Series(lines, dtype=pl.String).str.count_matches(delim, literal=True).max() or 0) + 1
+    per_line = int(pl.Series(lines, dtype=pl.String).str.count_matches(delim, literal=True).max() or 0)
     del lines
-    if width * n > MAX_TEXT_CELLS:
+    if (per_line + 1) * n > MAX_TEXT_CELLS:
         raise _too_many_cells()
-    # a first line with `width` empty fields fixes the width; ragged shorter records are padded
+    df = _polars_records(text, delim, per_line + 1)
+    if df is None:
+        return None
+    spanned = int(_line_breaks(df).max() or 0)
+    if spanned:
+        # A record over k + 1 lines holds at most the delimiters of k + 1 lines: read again that wide, so
+        # polars truncates no record (the columns left empty are dropped below).
+        width = (spanned + 1) * per_line + 1
+        if width * n > MAX_TEXT_CELLS:
+            return None
+        df = _polars_records(text, delim, width)
+        if df is None:
+            return None
+    breaks = _line_breaks(df).slice(1)  # the first record is the line that fixes the width
+    df = df.slice(1)
+    if df.height + int(breaks.sum()) != n:
+        return None
+    # the width was an upper bound (delimiters inside quotes): drop trailing columns that are all empty
+    while df.width > 1 and df[df.columns[-1]].null_count() == df.height:
+        df = df.drop(df.columns[-1])
+    width = df.width
+    starts = pl.int_range(1, df.height + 1, dtype=pl.Int64, eager=True) + breaks.cum_sum().shift(1, fill_value=0)
+    frame = df.select(
+        starts.alias("row"),
+        *[pl.col(c).fill_null("").alias(f"c{i}") for i, c in enumerate(df.columns)],
+    )
+    return Sheet(frame, width, "csv", enc, delim)
+
+
+def _polars_records(text: str, delim: str, width: int) -> pl.DataFrame | None:
+    """Every record as text cells, after a first line of `width` empty cells that fixes the width (ragged
+    shorter records are padded); None when polars cannot read it."""
     data = (delim * (width - 1) + "\n" + text).encode("utf-8")
     try:
         df = pl.read_csv(
@@ -400,15 +433,11 @@ def _read_quoted_csv(text: str, enc: str, delim: str) -> Sheet | None:
         )
     except Exception:
         return None
-    if df.height != n + 1 or df.width != width:
-        return None
-    df = df.slice(1)
-    # the width was an upper bound (commas inside quotes): drop trailing columns that are all empty
-    while df.width > 1 and df[df.columns[-1]].null_count() == df.height:
-        df = df.drop(df.columns[-1])
-    width = df.width
-    frame = df.select(
-        pl.int_range(1, n + 1, dtype=pl.Int64).alias("row"),
-        *[pl.col(c).fill_null("").alias(f"c{i}") for i, c in enumerate(df.columns)],
-    )
-    return Sheet(frame, width, "csv", enc, delim)
+    return df if df.width == width else None
+
+
+def _line_breaks(df: pl.DataFrame) -> pl.Series:
+    """Per record, the line breaks inside its cells."""
+    return df.select(
+        pl.sum_horizontal(pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in df.columns)
+    ).to_series()
