@@ -19,6 +19,8 @@ WS_CHARS = (
     "\u200a\u2028\u2029\u202f\u205f\u3000\u200b\ufeff"
 )
 WS_RE = r"[\s\u00a0\u3000\u200b\ufeff]"
+# Any character trim() keeps: a cell that matches is not empty once trimmed.
+NOT_WS_RE = "[^" + "".join(f"\\x{{{ord(c):x}}}" for c in WS_CHARS) + "]"
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 SCI_RE = r"^[+-]?[0-9]+(\.[0-9]+)?E[+-]?[0-9]+$"

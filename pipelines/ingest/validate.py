@@ -125,8 +125,9 @@ def _process_file(found: FoundFile, dataset: Path, ctx: Context) -> FileResult:
 
     data = sheet.frame.slice(hdr + 1)
     cells = [f"c{i}" for i in range(sheet.width)]
-    trimmed_nonempty = [trim(pl.col(c)) != "" for c in cells]
-    data = data.with_columns(pl.any_horizontal(trimmed_nonempty).alias("__nonblank"))
+    # A cell holding a character that is not white space (a match, not a trimmed copy of every cell).
+    nonempty = [pl.col(c).str.contains(N.NOT_WS_RE).fill_null(False) for c in cells]
+    data = data.with_columns(pl.any_horizontal(nonempty).alias("__nonblank"))
     nonblank_idx = data.select(pl.arg_where(pl.col("__nonblank")).max()).item()
     if nonblank_idx is None:
         data = data.clear()
@@ -136,12 +137,15 @@ def _process_file(found: FoundFile, dataset: Path, ctx: Context) -> FileResult:
 
     # footer / blank rows
     id_col = next(c for c in table.columns if c.kind in ID_KINDS)
-    id_empty = trim(pl.col(f"c{colmap[id_col.name]}")) == ""
+    id_empty = ~pl.col(f"c{colmap[id_col.name]}").str.contains(N.NOT_WS_RE).fill_null(False)
+    # A footer has no ID and its first non-empty cell starts with 合计, 制表人 …: looked for only among the
+    # few non-blank rows without an ID.
+    without_id = data.filter(pl.col("__nonblank") & id_empty)
     first_cell = pl.coalesce([pl.when(trim(pl.col(c)) != "").then(trim(pl.col(c))).otherwise(NULL_STR) for c in cells])
-    is_footer = (
-        pl.any_horizontal([first_cell.str.starts_with(p) for p in C.FOOTER_PREFIXES]).fill_null(False) & id_empty
-    )
-    data = data.with_columns((~pl.col("__nonblank") | is_footer).alias("__skip"))
+    footers = without_id.filter(
+        pl.any_horizontal([first_cell.str.starts_with(p) for p in C.FOOTER_PREFIXES]).fill_null(False)
+    )["row"]
+    data = data.with_columns((~pl.col("__nonblank") | pl.col("row").is_in(footers.implode())).alias("__skip"))
     footer_blank = int(data["__skip"].sum())
     rows = data.filter(~pl.col("__skip"))
 
