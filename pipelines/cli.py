@@ -348,15 +348,8 @@ def users_add(name: str, role: str, county: str | None):
 
 
 def command() -> None:
-    """The `safetynet` program (pyproject's script): the commands above, then the process ends without
-    Python's own shutdown, which tears the ~5,000 modules of Dagster, dbt and Great Expectations down one
-    object at a time (~2 s after every run). Every command has committed and closed what it wrote by then;
-    the exit handlers still run and the output is flushed. (`main` itself, as click's test runner calls
-    it, returns as usual.)"""
-    import atexit
-    import logging
-    import os
-
+    """The `safetynet` program (pyproject's script): the commands above, then `end_process`. (`main`
+    itself, as click's test runner calls it, returns as usual.)"""
     try:
         main()
         code = 0
@@ -364,6 +357,17 @@ def command() -> None:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
         if isinstance(done.code, str):
             sys.stderr.write(done.code + "\n")
+    end_process(code)
+
+
+def end_process(code: int) -> None:
+    """End the process without Python's own shutdown, which tears the ~5,000 modules of Dagster, dbt and
+    Great Expectations down one object at a time (~2 s after every run). Every command has committed and
+    closed what it wrote by then; the exit handlers still run and the output is flushed."""
+    import atexit
+    import logging
+    import os
+
     atexit._run_exitfuncs()
     logging.shutdown()
     sys.stdout.flush()
