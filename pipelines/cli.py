@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from pipelines.process import end_process
 from pipelines.settings import DEFAULT_DATA, DEFAULT_WAREHOUSE, Locations
 
 DATA_OPTION = click.option(
@@ -358,21 +359,6 @@ def command() -> None:
         if isinstance(done.code, str):
             sys.stderr.write(done.code + "\n")
     end_process(code)
-
-
-def end_process(code: int) -> None:
-    """End the process without Python's own shutdown, which tears the ~5,000 modules of Dagster, dbt and
-    Great Expectations down one object at a time (~2 s after every run). Every command has committed and
-    closed what it wrote by then; the exit handlers still run and the output is flushed."""
-    import atexit
-    import logging
-    import os
-
-    atexit._run_exitfuncs()
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -70,6 +70,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from pipelines.cli import end_process
+    from pipelines.process import end_process
 
     end_process(main())  # as the `safetynet` program ends
