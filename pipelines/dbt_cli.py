@@ -20,6 +20,9 @@ from pipelines.settings import REPO_ROOT, Locations
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")  # this environment's dbt, PATH or not
 REPO_PARSE_STATE = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
+# Set for one warehouse's dbt run (the warehouse's parse state, the invocation's target folder):
+# never inherited by another.
+WAREHOUSE_ENV = ("DBT_PARTIAL_PARSE_FILE_PATH", "DBT_TARGET_PATH")
 _PROJECT_FILES = ("dbt_project.yml", "profiles.yml")
 _PROJECT_FOLDERS = ("models", "macros", "tests")
 
@@ -53,19 +56,26 @@ def prepare_project(locations: Locations) -> Path:
     (target / "seeds").mkdir(exist_ok=True)
     for seed in sorted(locations.seeds.glob("*.csv")):
         shutil.copy2(seed, target / "seeds" / seed.name)
+    # A new warehouse starts from the repository's parse state, made by `dbt parse` of the same models
+    # and profile: only its seeds are parsed (keep_parse_state keeps it from then on).
+    if not parse_state(locations).exists() and REPO_PARSE_STATE.exists():
+        shutil.copy2(REPO_PARSE_STATE, parse_state(locations))
     return target
 
 
 def dbt_env(locations: Locations) -> dict[str, str]:
     """The environment of a dbt run on the warehouse (in its project copy, whose profile points at the
-    working file beside it): the warehouse's parse state (keep_parse_state); a new warehouse starts from
-    the repository's, made by `dbt parse` of the same models and profile, so only its seeds are parsed."""
+    working file beside it): the warehouse's parse state, once there is one (dbt refuses a path that does
+    not exist; without it dbt parses everything and writes the state to its target folder, from which
+    keep_parse_state keeps it)."""
     state = parse_state(locations)
-    if not state.exists() and REPO_PARSE_STATE.exists():
-        shutil.copy2(REPO_PARSE_STATE, state)
-    # dbt refuses a path that does not exist; without it, dbt parses everything and writes the state to
-    # its target folder, from which keep_parse_state keeps it.
     return {"DBT_PARTIAL_PARSE_FILE_PATH": str(state)} if state.exists() else {}
+
+
+def without_warehouse_env() -> dict[str, str]:
+    """This process's environment without the variables that belong to one warehouse's dbt run, so none
+    reaches a dbt run on another project copy."""
+    return {k: v for k, v in os.environ.items() if k not in WAREHOUSE_ENV}
 
 
 def parse_state(locations: Locations) -> Path:
@@ -87,9 +97,13 @@ def dbt(locations: Locations, *args: str, vars: dict | None = None, check: bool 
     command = [DBT_EXECUTABLE, *args, "--project-dir", str(project), "--profiles-dir", str(project)]
     if vars:
         command += ["--vars", json.dumps(vars)]
-    env = {k: v for k, v in os.environ.items() if k not in ("SAFETYNET_SEEDS", "DBT_PARTIAL_PARSE_FILE_PATH")}
     result = subprocess.run(
-        command, env={**env, **dbt_env(locations)}, check=check, capture_output=True, text=True, cwd=project
+        command,
+        env={**without_warehouse_env(), **dbt_env(locations)},
+        check=check,
+        capture_output=True,
+        text=True,
+        cwd=project,
     )
     keep_parse_state(locations, project / "target")
     return result

@@ -23,10 +23,12 @@ from pipelines.assets.resources import Warehouse
 from pipelines.dbt_cli import (
     DBT_EXECUTABLE,
     DBT_PROJECT_DIR,
+    WAREHOUSE_ENV,
     dbt_env,
     ensure_project_dir,
     keep_parse_state,
     prepare_project,
+    without_warehouse_env,
 )
 from pipelines.ingest.load import ensure_schema
 from pipelines.runs import build_from, held_back_from
@@ -46,14 +48,9 @@ def ensure_manifest() -> Path:
     """The manifest must exist before the definitions load, and describe the models as they are now:
     parse the project when it is missing or older than a model, macro or seed header."""
     if _project_changed_since(DBT_PROJECT.manifest_path):
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if k not in ("SAFETYNET_SEEDS", "DBT_TARGET_PATH", "DBT_PARTIAL_PARSE_FILE_PATH")
-        }
         parsed = subprocess.run(
             [DBT_EXECUTABLE, "parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
-            env=env,
+            env=without_warehouse_env(),
             capture_output=True,
             text=True,
         )
@@ -100,10 +97,11 @@ def warehouse_models(
         f"dbt build of {'the periods from ' + first if first else 'every period'}"
         + (f", before {held} (held back: raw data breaches a blocking contract)" if held else "")
     )
-    # dbt runs as a subprocess that reads the working warehouse from its environment
-    # (dbt_project/profiles.yml); the in-process executor runs one step at a time.
-    os.environ.pop("SAFETYNET_SEEDS", None)
-    os.environ.pop("DBT_PARTIAL_PARSE_FILE_PATH", None)  # another warehouse's, in a process that ran one
+    # dbt runs as a subprocess in the warehouse's project copy, with this process's environment (dagster-dbt
+    # passes it on): none of another warehouse's variables, this one's parse state. The in-process
+    # executor runs one step at a time.
+    for name in WAREHOUSE_ENV:
+        os.environ.pop(name, None)
     os.environ.update(dbt_env(warehouse.locations))
     invocation = dbt.cli(args, context=context)
     yield from invocation.stream()

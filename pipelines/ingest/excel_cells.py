@@ -31,10 +31,9 @@ _CHUNK = 16 << 20
 
 # Literal prefixes, so that the byte search runs at memchr speed over the whole sheet (a stray match in
 # another attribute only costs the exact pass).
-_ERROR_ATTR = re.compile(rb't="e"')
+_ERROR_ATTR = re.compile(rb"""t=["']e["']""")
 _FAR_REF = re.compile(rb'r="([A-Z]{2,3})[0-9]')  # a reference past column Z
 _ROW_R = re.compile(rb"""<(?:\w+:)?row\b[^>]*?\sr=["']([0-9]+)["']""")
-_REF = re.compile(r"([A-Z]+)([0-9]+)")
 # One cell element: its attributes and its body (None when self-closing).
 _CELL = re.compile(rb"<((?:\w+:)?)c\b([^>]*?)(?:/>|>(.*?)</\1c>)", re.DOTALL)
 _ATTR_R = re.compile(rb"""\sr=["']([A-Z]+)([0-9]+)["']""")
@@ -78,23 +77,38 @@ def first_sheet_path(zf: zipfile.ZipFile) -> str | None:
     return path if path in zf.namelist() else None
 
 
-def _scan(zf: zipfile.ZipFile, name: str) -> tuple[bool, int | None, int]:
-    """One streaming pass over the sheet's bytes: (has error cells, last row number, the farthest column
-    any reference names), by byte search only."""
-    has_error, last_tail, far = False, b"", set()
+def _whole_rows(zf: zipfile.ZipFile, name: str):
+    """The sheet's bytes, a chunk of whole rows at a time (up to the last row end in each chunk; the last
+    chunk, or one without any row end, whole): memory stays flat and no cell is cut in two."""
     carry = b""
     with zf.open(name) as f:
-        while chunk := f.read(_CHUNK):
+        while True:
+            chunk = f.read(_CHUNK)
             buf = carry + chunk
-            has_error = has_error or _ERROR_ATTR.search(buf) is not None
-            far.update(_FAR_REF.findall(buf))
-            pos = max(buf.rfind(b"<row"), buf.rfind(b":row"))
-            if pos >= 0:
-                last_tail = buf[pos : pos + 4096]
-            carry = buf[-4096:]  # a pattern or a row tag cut by the chunk's end is found whole next time
+            end = max(buf.rfind(b"</row>"), buf.rfind(b":row>"))
+            cut = end if chunk and end >= 0 else len(buf)
+            yield buf[:cut]
+            carry = buf[cut:]
+            if not chunk:
+                return
+
+
+def _scan(zf: zipfile.ZipFile, name: str) -> tuple[list[Cell], int | None, int]:
+    """One streaming pass over the sheet's bytes, by byte search only: (its error cells, the last row
+    number, the farthest column any reference names). Error cells are taken only from the rows whose bytes
+    hold an error attribute."""
+    errors: list[Cell] = []
+    last_tail, far = b"", set()
+    for rows in _whole_rows(zf, name):
+        if _ERROR_ATTR.search(rows):
+            errors += _xlsx_errors(rows)
+        far.update(_FAR_REF.findall(rows))
+        pos = max(rows.rfind(b"<row"), rows.rfind(b":row"))
+        if pos >= 0:
+            last_tail = rows[pos : pos + 4096]
     m = _ROW_R.search(last_tail)
     width = max((col_index(c.decode("ascii")) + 1 for c in far), default=26)
-    return has_error, (int(m.group(1)) if m else None), width
+    return errors, (int(m.group(1)) if m else None), width
 
 
 def _empty_shared_strings(zf: zipfile.ZipFile) -> set[int]:
@@ -140,29 +154,18 @@ def _drop_valueless_cells(zf: zipfile.ZipFile, name: str) -> bytes:
     return out
 
 
-def _xlsx_errors(zf: zipfile.ZipFile, name: str) -> list[Cell]:
-    """The error cells of the sheet, by a regular expression over its bytes, a chunk of whole rows at a
-    time: memory stays flat and no Python object is made per cell (an XML parse of a 200 000-row sheet
-    made ~3M events, seconds a file, in a workbook with a single error cell)."""
+def _xlsx_errors(rows: bytes) -> list[Cell]:
+    """The error cells among whole rows of a sheet, by a regular expression over their bytes: no Python
+    object per cell (an XML parse of a 200 000-row sheet made ~3M events, seconds a file, for a single
+    error cell)."""
     out: list[Cell] = []
-    carry = b""
-    with zf.open(name) as f:
-        while True:
-            chunk = f.read(_CHUNK)
-            buf = carry + chunk
-            # Up to the last row's end (its cells are all before it); the rest waits for the next chunk.
-            # The last chunk, or a part without any row end (not a sheet calamine reads), goes whole.
-            end = max(buf.rfind(b"</row>"), buf.rfind(b":row>"))
-            cut = end if chunk and end >= 0 else len(buf)
-            for m in _ERROR_CELL.finditer(buf, 0, cut):
-                ref = _ATTR_R.search(m.group(2))
-                v = _V.search(m.group(3))
-                text = unescape(v.group(1).decode("utf-8", "replace")).strip() if v else ""
-                if ref and text:
-                    out.append((int(ref.group(2)) - 1, col_index(ref.group(1).decode("ascii")), text))
-            carry = buf[cut:]
-            if not chunk:
-                return out
+    for m in _ERROR_CELL.finditer(rows):
+        ref = _ATTR_R.search(m.group(2))
+        v = _V.search(m.group(3))
+        text = unescape(v.group(1).decode("utf-8", "replace")).strip() if v else ""
+        if ref and text:
+            out.append((int(ref.group(2)) - 1, col_index(ref.group(1).decode("ascii")), text))
+    return out
 
 
 def prepare_xlsx(data: bytes) -> tuple[bytes, list[Cell]]:
@@ -174,8 +177,7 @@ def prepare_xlsx(data: bytes) -> tuple[bytes, list[Cell]]:
         name = first_sheet_path(zf)
         if name is None:
             return data, []
-        has_error, last_row, width = _scan(zf, name)
-        errors = _xlsx_errors(zf, name) if has_error else []
+        errors, last_row, width = _scan(zf, name)
         if last_row is not None and last_row * width > MAX_SHEET_CELLS:
             data = _rewrite(zf, name, _drop_valueless_cells(zf, name))
         return data, errors
