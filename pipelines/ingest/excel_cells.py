@@ -103,9 +103,10 @@ def _scan(zf: zipfile.ZipFile, name: str) -> tuple[list[Cell], int | None, int]:
         if _ERROR_ATTR.search(rows):
             errors += _xlsx_errors(rows)
         far.update(_FAR_REF.findall(rows))
-        pos = max(rows.rfind(b"<row"), rows.rfind(b":row"))
+        # the last opening row tag: `<row ` or `<x:row ` (a closing `</x:row>` has no space after row)
+        pos = max(rows.rfind(b"<row"), rows.rfind(b":row "))
         if pos >= 0:
-            last_tail = rows[pos : pos + 4096]
+            last_tail = rows[max(pos - 16, 0) : pos + 4096]  # from before a namespace prefix
     m = _ROW_R.search(last_tail)
     width = max((col_index(c.decode("ascii")) + 1 for c in far), default=26)
     return errors, (int(m.group(1)) if m else None), width

@@ -63,3 +63,15 @@ def test_error_cells_are_those_an_xml_parser_finds(monkeypatch, prefix, chunk):
     want = parsed_errors(zf, "xl/worksheets/sheet1.xml")
     assert len(want) > 50
     assert excel_cells._scan(zf, "xl/worksheets/sheet1.xml")[0] == want
+
+
+@pytest.mark.parametrize("prefix", ["", "x:"])
+def test_the_last_row_is_found_with_or_without_a_namespace_prefix(prefix):
+    """The area bound needs the last row number: a closing `</x:row>` hid it in prefixed sheets."""
+    p = prefix
+    rows = "".join(f'<{p}row r="{r}"><{p}c r="A{r}"><{p}v>1</{p}v></{p}c></{p}row>' for r in range(1, 50))
+    declared = ' xmlns:x="u"' if p else ' xmlns="u"'
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("s.xml", f"<{p}worksheet{declared}><{p}sheetData>{rows}</{p}sheetData></{p}worksheet>")
+    assert excel_cells._scan(zipfile.ZipFile(buf), "s.xml")[1] == 49
