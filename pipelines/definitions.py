@@ -4,6 +4,7 @@ import dagster as dg
 
 from pipelines.assets.checks import MART_CHECK_DEFS
 from pipelines.assets.dbt import dbt_resource, warehouse_models
+from pipelines.assets.feedback import feedback_copy
 from pipelines.assets.publish import published_snapshot
 from pipelines.assets.raw import RAW_ASSETS
 from pipelines.assets.resources import Warehouse
@@ -16,7 +17,7 @@ from pipelines.settings import Locations
 def build_definitions(locations: Locations) -> dg.Definitions:
     """The definitions bound to one dataset and warehouse (`safetynet run --data --warehouse`)."""
     return dg.Definitions(
-        assets=[*RAW_ASSETS, warehouse_models, published_snapshot],
+        assets=[*RAW_ASSETS, feedback_copy, warehouse_models, published_snapshot],
         asset_checks=MART_CHECK_DEFS,
         jobs=[INGEST_JOB, BUILD_JOB],
         schedules=[nightly],

@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -96,10 +97,17 @@ def content_hashes(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict
     return rows, hashes
 
 
-def publish(locations: Locations, run_id: str, held_back: list[dict] | None = None) -> Snapshot:
+def publish(
+    locations: Locations,
+    run_id: str,
+    held_back: list[dict] | None = None,
+    before_service: Callable[[duckdb.DuckDBPyConnection, str], object] | None = None,
+) -> Snapshot:
     """Copy the working warehouse into a new snapshot and put it in service. Call only after every
     blocking check passed, with no connection open on the working file (the caller's run owns it).
-    `held_back`: the breaches of raw data whose periods the build left out, recorded in the pointer."""
+    `held_back`: the breaches of raw data whose periods the build left out, recorded in the pointer.
+    `before_service(con, name)` runs on the checked copy just before it is put in service (the feedback
+    store records the new cases' issue times there): when it fails, nothing is published."""
     source = locations.duckdb_path
     if not source.exists():
         raise PublishError(f"no working warehouse at {source}")
@@ -124,6 +132,8 @@ def publish(locations: Locations, run_id: str, held_back: list[dict] | None = No
             if not periods and held_back:
                 raise PublishError("no period to publish: every complete period is held back")
             rows, hashes = content_hashes(con)
+            if before_service is not None:
+                before_service(con, name)
     except Exception:
         partial.unlink(missing_ok=True)
         raise

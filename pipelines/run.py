@@ -20,7 +20,9 @@ import dagster as dg
 from pipelines import publish
 from pipelines.assets.partitions import PERIODS
 from pipelines.assets.resources import Warehouse
+from pipelines.catalog import has_schema
 from pipelines.contract import TABLES
+from pipelines.feedback.clock import parse_as_of
 from pipelines.ingest.discover import discover
 from pipelines.ingest.load import period_status
 from pipelines.orchestration.jobs import BUILD_JOB, INGEST_JOB
@@ -72,7 +74,9 @@ class RunSummary:
         if self.unchanged:
             lines.append(f"{self.unchanged} table-period(s) unchanged since the last run: not read again")
         if self.published:
-            span = "every period" if self.built_from == "all" else f"periods from {self.built_from}"
+            span = {"all": "every period", "cases": "the cases' statuses only: no extract changed"}.get(
+                self.built_from, f"periods from {self.built_from}"
+            )
             lines.append(f"建模 built and checked ({span}); 发布 published: {self.published.describe()}")
         if not self.ingested and not self.published and not self.failed:
             lines.append("nothing new: the published warehouse is up to date")
@@ -242,9 +246,39 @@ def ingest_request(
     return IngestRequest(tables, first, last, full_refresh)
 
 
-def build_run_config(full_refresh: bool = False) -> dict:
-    """The build job: dbt from the first unpublished period (the asset reads it), checks, publish."""
-    return {"ops": {"warehouse_models": {"config": {"full_refresh": full_refresh}}}}
+def build_run_config(full_refresh: bool = False, as_of: str | None = None) -> dict:
+    """The build job: the feedback store's copy as of the run's clock (`as_of`, ISO 8601; None: now), dbt
+    from the first unpublished period (the asset reads it), checks, publish."""
+    return {
+        "ops": {
+            "warehouse_models": {"config": {"full_refresh": full_refresh}},
+            "feedback_copy": {"config": {"as_of": as_of}},
+        }
+    }
+
+
+# What a run refreshes when no extract changed: the cases' statuses move with the clock and with the
+# dispositions recorded since the last run (product.md), so the case marts, K10–K12 and a new snapshot.
+CASE_REFRESH = [
+    *[dg.AssetKey(["feedback", t]) for t in ("publications", "case_issues", "dispositions", "clock")],
+    *[dg.AssetKey(["intermediate", m]) for m in ("int_cases", "int_case_publications", "int_case_kpis")],
+    dg.AssetKey(["marts", "fct_cases"]),
+    dg.AssetKey(["marts", "fct_kpis"]),
+    dg.AssetKey("published_snapshot"),
+]
+
+
+def can_refresh_cases(locations: Locations) -> bool:
+    """Whether the cases alone can be rebuilt and published: a snapshot is in service, the working
+    warehouse holds the marts, and publishing would not withdraw a period held back since."""
+    in_service = publish.current(locations)
+    if in_service is None or not locations.duckdb_path.exists():
+        return False
+    with Warehouse.from_locations(locations).connect() as con:
+        if not has_schema(con, "main_marts"):
+            return False
+        held = held_back_from(con)
+    return not in_service.would_withdraw(held)
 
 
 def _failures(result: dg.ExecuteInProcessResult, with_message: bool) -> list[str]:
@@ -322,14 +356,26 @@ def _ingest(locations, todo, full_refresh, instance, definitions, summary, say) 
     return True
 
 
-def _build(locations, full_refresh, instance, definitions, summary, say) -> bool:
-    """One Dagster run: `dbt build` over the periods not yet published, the marts' checks, publish."""
+def _build(locations, full_refresh, instance, definitions, summary, say, as_of=None) -> bool:
+    """One Dagster run: `dbt build` over the periods not yet published, the marts' checks, publish; when
+    no period waits, the cases alone (their statuses as of now) and publish."""
     needed, first = plan_build(locations, full_refresh)
+    selection = None
     if not needed:
-        return True
-    say(f"建模 building, checking and publishing the warehouse ({'from ' + first if first else 'every period'})")
+        if not can_refresh_cases(locations):
+            return True
+        selection, first = CASE_REFRESH, "cases"
+        say("处置 refreshing the cases' statuses and K10–K12, and publishing")
+    else:
+        say(f"建模 building, checking and publishing the warehouse ({'from ' + first if first else 'every period'})")
     if not _execute(
-        BUILD_JOB, definitions, instance, summary, with_message=True, run_config=build_run_config(full_refresh)
+        BUILD_JOB,
+        definitions,
+        instance,
+        summary,
+        with_message=True,
+        run_config=build_run_config(full_refresh, as_of),
+        asset_selection=selection,
     ):
         return False
     summary.built_from = first or "all"
@@ -343,9 +389,15 @@ QUIET = {"console": {"config": {"log_level": "WARNING"}}}
 
 
 def run_pipeline(
-    locations: Locations, full_refresh: bool = False, progress: Callable[[str], None] | None = None
+    locations: Locations,
+    full_refresh: bool = False,
+    progress: Callable[[str], None] | None = None,
+    as_of: str | None = None,
 ) -> RunSummary:
-    """Ingest what changed, then build and test the warehouse from the first changed period on."""
+    """Ingest what changed, then build and test the warehouse from the first changed period on, and the
+    cases as of `as_of` (ISO 8601, without an offset Beijing time; None: now)."""
+    if as_of is not None:
+        parse_as_of(as_of)  # a clear error before any work
     from pipelines.definitions import build_definitions
 
     say = progress or (lambda _msg: None)
@@ -361,7 +413,7 @@ def run_pipeline(
         if todo:
             ok = _ingest(locations, todo, full_refresh, instance, definitions, summary, say)
         if ok:
-            _build(locations, full_refresh, instance, definitions, summary, say)
+            _build(locations, full_refresh, instance, definitions, summary, say, as_of)
     if locations.duckdb_path.exists():
         with Warehouse.from_locations(locations).connect() as con:
             summary.held_back = held_back(con)
@@ -372,7 +424,7 @@ def run_pipeline(
         locations.warehouse,
         {
             "finished_at": now(),
-            "command": "run" + (" --full-refresh" if full_refresh else ""),
+            "command": "run" + (" --full-refresh" if full_refresh else "") + (f" --as-of {as_of}" if as_of else ""),
             "ok": summary.ok,
             "run_ids": summary.run_ids,
             "ingested": summary.ingested,

@@ -16,6 +16,12 @@ def audit_dir() -> Path:
     return Path(os.environ.get("SAFETYNET_AUDIT", REPO_ROOT / "audit"))
 
 
+def feedback_path() -> Path:
+    """The feedback store (dispositions, case issue times, the sign-in audit): apart from the warehouse, so
+    rebuilding or deleting the warehouse never touches it."""
+    return Path(os.environ.get("SAFETYNET_FEEDBACK", REPO_ROOT / "feedback" / "feedback.sqlite"))
+
+
 @dataclass(frozen=True)
 class Locations:
     """A dataset folder (raw/, seeds/) and a warehouse folder (the DuckDB file and run records)."""

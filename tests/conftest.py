@@ -3,6 +3,7 @@ lets each session-scoped warehouse be built once per test run under pytest-xdist
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,21 @@ def dirty_dataset(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("dirty") / "data"
     generate(out, preset="demo", scale=0.25, months=3, seed=7, dirty=0.08)
     return out
+
+
+@pytest.fixture(scope="session", autouse=True)
+def feedback_store_path(tmp_path_factory):
+    """The feedback store of this test session (per worker), never the repository's: every warehouse a
+    test builds records its publications and issue times there. A test that needs a store of its own
+    sets SAFETYNET_FEEDBACK itself."""
+    path = tmp_path_factory.mktemp("feedback") / "feedback.sqlite"
+    previous = os.environ.get("SAFETYNET_FEEDBACK")
+    os.environ["SAFETYNET_FEEDBACK"] = str(path)
+    yield path
+    if previous is None:
+        os.environ.pop("SAFETYNET_FEEDBACK", None)
+    else:
+        os.environ["SAFETYNET_FEEDBACK"] = previous
 
 
 @pytest.fixture(autouse=True)

@@ -10,11 +10,12 @@ them out, and the snapshot names them. It refuses when that would withdraw perio
 import dagster as dg
 
 from pipelines import publish
+from pipelines.assets.feedback import record_issues
 from pipelines.assets.resources import Warehouse
 from pipelines.quality.settings import breach_advice
 from pipelines.runs import clear_build_pending, first_held_back, held_back
 
-MARTS = ("dim_region", "fct_findings", "fct_kpis", "fct_membership")
+MARTS = ("dim_region", "fct_findings", "fct_kpis", "fct_membership", "fct_cases")
 
 
 @dg.asset(
@@ -39,7 +40,9 @@ def published_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse) 
             metadata={"breaches": len(breaches), "held_back_from": first_held},
         )
     try:
-        snapshot = publish.publish(warehouse.locations, context.run.run_id, held_back=breaches)
+        snapshot = publish.publish(
+            warehouse.locations, context.run.run_id, held_back=breaches, before_service=record_issues
+        )
     except publish.PublishError as e:
         raise dg.Failure(description=f"not published: {e}", metadata={"breaches": len(breaches)}) from None
     with warehouse.connect() as con:

@@ -66,7 +66,7 @@ def _say(progress, msg: str) -> None:
 def write_dataset(out: Path, ds, seed: int = 0, dirty: float = 0.03, progress=None, reference: bool = True) -> dict:
     t0 = time.time()
     out.mkdir(parents=True, exist_ok=True)
-    for sub in ("raw", "truth", "seeds"):
+    for sub in ("raw", "truth", "seeds", "feedback"):
         # A fresh dataset; a .gitkeep (the repository's data/raw/, data/seeds/) stays.
         for child in (out / sub).glob("*") if (out / sub).exists() else ():
             if child.is_dir():
@@ -183,6 +183,10 @@ def write_truth(out: Path, ctx: Ctx, ds, reference: bool = True) -> dict:
         kpis.write_csv(truth / "kpis.csv")
         summary["findings"] = findings.height
         summary["kpis"] = kpis.height
+        if not ds.exact_kpis and complete:  # the demo preset (report-2021 is exact): a disposition history
+            from pipelines.generate.demo_history import write_history
+
+            summary.update(write_history(out, findings, complete[-1], ds.seeds.get("warning_rules")))
     return summary
 
 

@@ -1,5 +1,5 @@
-"""The data contracts of the marts: fct_findings (contract), fct_kpis (contract, region_totals,
-population_rates).
+"""The data contracts of the marts: fct_findings (contract), fct_cases (contract), fct_kpis (contract,
+region_totals, population_rates).
 
 The findings frame holds keys, labels, regions and persistence only: never subject_person_id,
 subject_name, household_id, value or source_rows. warning_id is `rule_id-` and the first 12 hex digits
@@ -24,7 +24,7 @@ RATE_IDS = tuple(k for k in KPI_IDS if k.endswith(("_rate", "_coverage")))
 # Rates over the registered population of the region_population seed, not over a set of the warehouse:
 # above 1 when the seed is out of date for a township, a plausible oddity of one row (population_rates).
 POPULATION_RATE_IDS = ("K02_rate", "K02_rural_rate", "K02_urban_rate")
-NULLABLE_IDS = RATE_IDS + tuple(k for k in KPI_IDS if k.startswith("K09_"))
+NULLABLE_IDS = RATE_IDS + tuple(k for k in KPI_IDS if k.startswith("K09_")) + ("K12_days_median",)
 # Indicators whose value for a city (county) is the sum over its counties (townships).
 ADDITIVE_IDS = (
     "K01_households",
@@ -70,6 +70,34 @@ def _findings(con):
             column_A="period", column_B="first_period", or_equal=True, ignore_row_if="either_value_is_missing"
         ),
         E.ExpectCompoundColumnsToBeUnique(column_list=["period", "warning_id"]),
+    ]
+    return frame, expectations, g.SUMMARY
+
+
+# The case frame holds keys, codes, statuses and dates: never the subject's id or name, nor the notes.
+CASE_KEYS = ("case_id", "rule_id", "kind", "county_code", "status", "recheck", "records")
+
+
+def _cases(con):
+    E = g.gx_module().expectations
+    frame = (
+        con.sql(
+            f"select last_period as period, {', '.join(CASE_KEYS)}, timeliness, episode_start, deadline "
+            "from main_marts.fct_cases"
+        )
+        .pl()
+        .to_pandas()
+    )
+    expectations = [E.ExpectColumnValuesToNotBeNull(column=c) for c in ("period", *CASE_KEYS)] + [
+        E.ExpectColumnValuesToBeInSet(column="rule_id", value_set=list(RULE_IDS)),
+        E.ExpectColumnValuesToBeInSet(column="kind", value_set=["warning", "verification"]),
+        E.ExpectColumnValuesToBeInSet(column="status", value_set=["待处置", "已超期", "已处置", "已消除"]),
+        E.ExpectColumnValuesToBeInSet(column="timeliness", value_set=["按时", "超期处置"]),
+        E.ExpectColumnValuesToBeBetween(column="records", min_value=0),
+        E.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="deadline", column_B="episode_start", or_equal=True, ignore_row_if="either_value_is_missing"
+        ),
+        E.ExpectColumnValuesToBeUnique(column="case_id"),
     ]
     return frame, expectations, g.SUMMARY
 
@@ -205,6 +233,8 @@ def check_mart(con, locations, mart: str, settings: CheckSettings | None = None)
     for name, description in MART_CHECKS[mart].items():
         if (mart, name) == ("fct_findings", "contract"):
             frame, expectations, fmt = _findings(con)
+        elif (mart, name) == ("fct_cases", "contract"):
+            frame, expectations, fmt = _cases(con)
         elif (mart, name) == ("fct_kpis", "contract"):
             frame, expectations, fmt = _kpis(con)
         elif (mart, name) == ("fct_kpis", "population_rates"):

@@ -53,6 +53,10 @@ MART_CHECKS: dict[str, dict[str, str]] = {
         "contract": "预警核查结果的键、规则、类型、等级与持续期有效 Findings: keys present, rule, kind and "
         "severity in their sets, persistence consistent, warning_id unique per period",
     },
+    "fct_cases": {
+        "contract": "预警事项的键、规则、状态与期限有效 Cases: keys present and unique, kind and status in their "
+        "sets, deadline not before the episode began, records counted",
+    },
     "fct_kpis": {
         "contract": "指标编号、层级有效，值非负，比率在0到1之间 KPIs: known indicator and level, values "
         "present and non-negative, rates between 0 and 1",

@@ -7,12 +7,16 @@
 
   Incremental by period: `--vars '{from_period: "YYYY-MM"}'` deletes the periods >= from_period from
   this table and inserts them again; without it every period is deleted and inserted (a full rebuild).
+  K10–K12 (int_case_kpis) are stated as of the run's clock: every run replaces them for every period.
 #}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_recomputed_periods() }}"
+    pre_hook=[
+        "{{ delete_recomputed_periods() }}",
+        "{% if is_incremental() %}delete from {{ this }} where indicator_id in ('K10_cases', 'K10_disposed', 'K10_rate', 'K11_overdue', 'K11_late', 'K12_days_median'){% endif %}",
+    ]
 ) }}
 
 {#- validated YYYY-MM or none (macros/periods.sql) #}
@@ -25,6 +29,7 @@
     'K06_nursing_coverage', 'K07_amount', 'K08_open', 'K08_new',
     'K09_dibao_urban', 'K09_dibao_rural', 'K09_tekun_basic',
 ] %}
+{%- set case_indicators = ['K10_cases', 'K10_disposed', 'K10_rate', 'K11_overdue', 'K11_late', 'K12_days_median'] %}
 
 with indicators as (
     select *
@@ -39,5 +44,10 @@ from indicators
 {%- if indicator.startswith('K09') %}
 where level <> 'city'
 {%- endif %}
+union all
+{%- endfor %}
+{%- for indicator in case_indicators %}
+select period, region_code, level, '{{ indicator }}' as indicator_id, {{ indicator | lower }} as value
+from {{ ref('int_case_kpis') }}
 {{ "union all" if not loop.last }}
 {%- endfor %}
