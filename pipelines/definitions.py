@@ -9,7 +9,7 @@ from pipelines.assets.publish import published_snapshot
 from pipelines.assets.raw import RAW_ASSETS
 from pipelines.assets.resources import Warehouse
 from pipelines.orchestration.jobs import BUILD_JOB, INGEST_JOB
-from pipelines.orchestration.schedules import nightly
+from pipelines.orchestration.schedules import nightly, nightly_cases
 from pipelines.orchestration.sensors import build_after_ingest, new_period
 from pipelines.settings import Locations
 
@@ -20,7 +20,7 @@ def build_definitions(locations: Locations) -> dg.Definitions:
         assets=[*RAW_ASSETS, feedback_copy, warehouse_models, published_snapshot],
         asset_checks=MART_CHECK_DEFS,
         jobs=[INGEST_JOB, BUILD_JOB],
-        schedules=[nightly],
+        schedules=[nightly, nightly_cases],
         sensors=[new_period, build_after_ingest],
         resources={"warehouse": Warehouse.from_locations(locations), "dbt": dbt_resource(locations)},
         # Every asset writes the one working DuckDB file: run them one after another in one process.

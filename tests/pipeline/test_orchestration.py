@@ -15,7 +15,7 @@ from pipelines.assets.resources import Warehouse
 from pipelines.definitions import build_definitions, defs
 from pipelines.generate import generate
 from pipelines.ingest.discover import discover
-from pipelines.orchestration.schedules import nightly
+from pipelines.orchestration.schedules import nightly, nightly_cases
 from pipelines.orchestration.sensors import build_after_ingest, complete_periods, new_period
 from pipelines.run import dagster_instance, run_pipeline
 from pipelines.runs import clear_build_pending, mark_build_pending
@@ -84,6 +84,20 @@ def test_nightly_run_ingests_what_changed_then_skips_when_nothing_did(dataset, r
     # What the schedule requests is what `safetynet run` runs; once done, the next night has nothing.
     skipped = nightly(_schedule_context(ran, dagster_instance(ran.warehouse), night))
     assert isinstance(skipped, dg.SkipReason) and "nothing changed" in skipped.skip_message
+
+
+def test_a_night_without_new_extracts_still_restates_the_cases(dataset, ran, tmp_path):
+    """Statuses move with the clock: a night with nothing new rebuilds the cases, K10–K12 and publishes."""
+    night = dt.datetime(2026, 11, 24, 2, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    request = nightly_cases(_schedule_context(ran, dagster_instance(ran.warehouse), night))
+    assert isinstance(request, dg.RunRequest) and request.run_key == "cases-2026-11-24"
+    assert dg.AssetKey(["marts", "fct_cases"]) in request.asset_selection
+    assert dg.AssetKey("published_snapshot") in request.asset_selection
+    assert not any(key.path[0] == "raw" for key in request.asset_selection)
+    # With extracts to ingest, the build after the ingestion restates them: no second run.
+    fresh = Locations(dataset, tmp_path / "warehouse")
+    skipped = nightly_cases(_schedule_context(fresh, dagster_instance(fresh.warehouse), night))
+    assert isinstance(skipped, dg.SkipReason)
 
 
 def test_the_build_follows_a_successful_ingestion(ran):
