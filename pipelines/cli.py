@@ -122,12 +122,18 @@ def generate(
 @DATA_OPTION
 @WAREHOUSE_OPTION
 @click.option("--full-refresh", is_flag=True, help="重新处理全部统计期 / reprocess every period")
-def run(data: Path, warehouse: Path, full_refresh: bool):
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    help="以此时间为“现在”计算处置状态 / state the cases as of this time (ISO 8601; no offset: Beijing time)",
+)
+def run(data: Path, warehouse: Path, full_refresh: bool, as_of: str | None):
     """运行流水线 / ingest, build, check and publish through Dagster, in-process."""
     from pipelines.run import run_pipeline
 
     summary = run_pipeline(
-        Locations(data.resolve(), warehouse.resolve()), full_refresh=full_refresh, progress=_progress
+        Locations(data.resolve(), warehouse.resolve()), full_refresh=full_refresh, progress=_progress, as_of=as_of
     )
     click.echo(summary.describe())
     if not summary.ok:
@@ -186,6 +192,157 @@ def export(
             fmt,
             out,
             county=county,
+            unmasked=unmasked,
+            user=user,
+        )
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{rows} 行 rows → {out}{'' if not unmasked else ' (未脱敏 unmasked)'}")
+
+
+class FeedbackUsageError(click.ClickException):
+    """A feedback command that cannot start (an unknown user, an analyst, an unreadable file): exit 2."""
+
+    exit_code = 2
+
+
+@main.group()
+def feedback() -> None:
+    """预警处置 / dispositions: import a returned list, export the cases (the store: feedback/feedback.sqlite,
+    or the file in SAFETYNET_FEEDBACK)."""
+
+
+def _as_of(text: str | None):
+    from pipelines.feedback.clock import ClockError, parse_as_of
+
+    if text is None:
+        return None
+    try:
+        return parse_as_of(text)
+    except ClockError as exc:
+        raise FeedbackUsageError(str(exc)) from None
+
+
+@feedback.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--user", required=True, help="记录人 / the user recording (from the users file: their role and county)")
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    help="记录时间 / record time, ISO 8601 (no offset: Beijing time); default now",
+)
+@click.option(
+    "--refused",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="拒收行 / write the refused rows to this CSV (行号, 预警编号, 首次预警期, 原因)",
+)
+@DATA_OPTION
+@WAREHOUSE_OPTION
+def feedback_import(file: Path, user: str, as_of: str | None, refused: Path | None, data: Path, warehouse: Path):
+    """导入回填名单 / record the dispositions filled into a returned list (XLSX or CSV).
+
+    Exit 0 when no row was refused, 1 when some were (the valid rows are recorded all together), 2 when
+    nothing could be read or the user may not record."""
+    from dashboards.auth import ANALYST, UsersConfigError, load_users
+    from pipelines.feedback.record import Actor, NotAllowed, record
+    from pipelines.feedback.returned import MAX_BYTES, ReturnedFileError, read_returned
+    from pipelines.feedback.store import FeedbackStore
+
+    try:
+        users = load_users()
+    except UsersConfigError as exc:
+        raise FeedbackUsageError(str(exc)) from None
+    account = users.get(user)
+    if account is None:
+        raise FeedbackUsageError(f"--user {user}: no such user in the users file")
+    if account.role == ANALYST:
+        raise FeedbackUsageError(f"--user {user}: an analyst records no dispositions")
+    recorded_at = _as_of(as_of)
+    if file.stat().st_size > MAX_BYTES:
+        raise FeedbackUsageError(f"{file.name}: 文件超过 20 MB (file over 20 MB)")
+    content = file.read_bytes()
+    try:
+        entries = read_returned(file.name, content)
+    except ReturnedFileError as exc:
+        raise FeedbackUsageError(str(exc)) from None
+    actor = Actor(account.user, account.role, account.county)
+    try:
+        result = record(FeedbackStore(), actor, entries, as_of=recorded_at, file_name=file.name, file_bytes=content)
+    except NotAllowed as exc:
+        raise FeedbackUsageError(str(exc)) from None
+    click.echo(f"{file.name}: {result.describe()}")
+    for refusal in result.refused:
+        click.echo(f"第{refusal.row}行 预警编号 {refusal.warning_id or ''}: {refusal.reason}")
+    if refused is not None:
+        write_refused(result.refused, refused)
+        click.echo(f"拒收行 refused rows → {refused}")
+    if result.refused:
+        sys.exit(1)
+
+
+def write_refused(refusals, out: Path) -> None:
+    """The refused rows as CSV, UTF-8 with BOM: 行号, 预警编号, 首次预警期, 原因."""
+    import csv
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["行号", "预警编号", "首次预警期", "原因"])
+        for r in refusals:
+            writer.writerow([r.row, r.warning_id or "", r.first_period or "", r.reason])
+
+
+@feedback.command("export")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="输出文件 / output file")
+@click.option("--county", default=None, help="县区代码 (6 or 12 digits): only this county's cases")
+@click.option("--period", default=None, help="统计期 YYYY-MM: only the cases with a finding in it")
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    help="状态截至 / status as of, ISO 8601 (no offset: Beijing time); default now",
+)
+@click.option("--unmasked", is_flag=True, help="不脱敏: full ID numbers and names")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx"]),
+    default=None,
+    help="文件格式 / file format; default: from the extension of --out",
+)
+@click.option("--user", default=None, help="导出人 for the export line; default: the OS login name")
+@DATA_OPTION
+@WAREHOUSE_OPTION
+def feedback_export(
+    out: Path,
+    county: str | None,
+    period: str | None,
+    as_of: str | None,
+    unmasked: bool,
+    fmt: str | None,
+    user: str | None,
+    data: Path,
+    warehouse: Path,
+):
+    """导出预警事项 / the cases with their status, deadline and latest disposition (masked unless --unmasked)."""
+    from pipelines.exports import ExportError
+    from pipelines.exports.cases import export_cases
+
+    if fmt is None:
+        fmt = out.suffix.lower().lstrip(".")
+        if fmt not in ("csv", "xlsx"):
+            raise click.UsageError("--format csv|xlsx (the extension of --out is neither)")
+    when = _as_of(as_of)
+    try:
+        rows = export_cases(
+            Locations(data.resolve(), warehouse.resolve()),
+            fmt,
+            out,
+            county=county,
+            period=period,
+            as_of=when,
             unmasked=unmasked,
             user=user,
         )
@@ -327,7 +484,7 @@ def users() -> None:
 @click.option("--county", default=None, help="县区代码 (6 digits), for a county_officer only")
 def users_add(name: str, role: str, county: str | None):
     """添加或替换用户 / add a user, or replace them (the password is asked twice, never echoed)."""
-    from dashboards.auth import MIN_PASSWORD_LENGTH, UsersConfigError, add_user, check_user, default_users_path
+    from dashboards.auth import UsersConfigError, add_user, check_user, default_users_path, password_problem
 
     try:
         check_user(name, role, county)
@@ -335,8 +492,9 @@ def users_add(name: str, role: str, county: str | None):
         raise click.UsageError(str(exc)) from None
 
     def long_enough(value: str) -> str:
-        if len(value) < MIN_PASSWORD_LENGTH:
-            raise click.BadParameter(f"at least {MIN_PASSWORD_LENGTH} characters")
+        problem = password_problem(name, value)  # at least 10 characters, not the user name
+        if problem:
+            raise click.BadParameter(problem)
         return value
 
     password = click.prompt("密码 / password", hide_input=True, confirmation_prompt=True, value_proc=long_enough)

@@ -20,8 +20,9 @@ import polars as pl
 
 from pipelines.exports import lists
 from pipelines.exports.audit import download_entry, record_download
-from pipelines.exports.labels import EXPORT_KINDS, TITLES
+from pipelines.exports.labels import EXPORT_KINDS, FINDING_KIND, TITLES
 from pipelines.exports.writers import write_csv, write_xlsx
+from pipelines.feedback.outcomes import OUTCOMES
 from pipelines.publish import serving_path
 from pipelines.settings import Locations
 
@@ -110,8 +111,14 @@ def read_list(
     period: str | None = None,
     county: str | None = None,
     unmasked: bool = False,
+    as_of: datetime | None = None,
+    store=None,
 ) -> ExportedList:
-    """The list `kind` of `period` (default: the latest period of its table), of one county or all."""
+    """The list `kind` of `period` (default: the latest period of its table), of one county or all.
+
+    A warning or verification list ends with each finding's case state as of `as_of` (naive UTC, default
+    now) over the feedback store (`store`, default SAFETYNET_FEEDBACK's): what the list pages show at once
+    after a record."""
     if kind not in EXPORT_KINDS:
         raise ExportError(f"unknown list {kind!r}: one of {', '.join(EXPORT_KINDS)}")
     if period is not None and not PERIOD_RE.match(period):
@@ -131,7 +138,7 @@ def read_list(
                 raise ExportError(f"{lists.PERIOD_TABLE[kind]} is empty: no period to export")
         county_name = _county_name(con, county6) if county6 is not None else None
         if kind in ("warnings", "verifications"):
-            frame = lists.findings(con, kind, period, county6, unmasked)
+            frame = lists.findings(con, kind, period, county6, unmasked, as_of=as_of, store=store)
         elif kind == "kpis":
             frame = lists.kpis(con, period, county6)
         elif kind == "quarantine":
@@ -141,6 +148,11 @@ def read_list(
     finally:
         con.close()
     return ExportedList(kind, period, county6, county_name, not unmasked, frame)
+
+
+def list_outcomes(kind: str) -> tuple[str, ...] | None:
+    """The outcomes an officer may fill into a list's 处置结果 (its drop-down), None for other lists."""
+    return OUTCOMES[FINDING_KIND[kind]] if kind in FINDING_KIND else None
 
 
 def write_list(
@@ -154,7 +166,7 @@ def write_list(
     else:
         when = when or datetime.now(EXPORT_TZ)
         line = exported.export_line(user or default_user(), when)
-        write_xlsx(exported.frame, target, TITLES[exported.kind], line)
+        write_xlsx(exported.frame, target, TITLES[exported.kind], line, outcomes=list_outcomes(exported.kind))
     return exported.rows
 
 
@@ -168,12 +180,13 @@ def export_list(
     unmasked: bool = False,
     user: str | None = None,
     channel: str = "cli",
+    as_of: datetime | None = None,
 ) -> int:
     """Write the list `kind` of `period` to `out` as `fmt` (csv|xlsx) and record the download in the
     audit log (who, when, which list, filters, rows, masked or not); returns the number of rows."""
     if fmt not in FORMATS:
         raise ExportError(f"--format: one of {', '.join(FORMATS)}")
-    exported = read_list(kind, locations_or_path, period, county, unmasked)
+    exported = read_list(kind, locations_or_path, period, county, unmasked, as_of=as_of)
     user = user or default_user()
     when = datetime.now(EXPORT_TZ)
     rows = write_list(exported, fmt, out, user=user, when=when)

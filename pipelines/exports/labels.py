@@ -8,7 +8,7 @@ from pipelines.ingest.discover import table_for_filename
 EXPORT_KINDS = ("warnings", "verifications", "kpis", "quarantine", "files")
 
 # product.md, "Exports": headers in this order.
-FINDING_HEADERS = (
+FINDING_FACT_HEADERS = (
     "统计期",
     "预警编号",
     "规则编号",
@@ -29,6 +29,13 @@ FINDING_HEADERS = (
     "持续月数",
     "数据来源",
 )
+# product.md, "Exports": the case's state as of the export, after the finding's columns. The last three are
+# what an officer fills in; the same file, filled in, is what `safetynet feedback import` reads back.
+CHECKED_ON, OUTCOME, NOTE = "核查日期", "处置结果", "处置说明"
+INPUT_HEADERS = (CHECKED_ON, OUTCOME, NOTE)
+CASE_STATE_HEADERS = ("处置状态", "下发日期", "处置期限", *INPUT_HEADERS)
+# The columns of a warning or verification list: the finding's, then its case's state.
+FINDING_HEADERS = FINDING_FACT_HEADERS + CASE_STATE_HEADERS
 KPI_HEADERS = ("统计期", "行政区划代码", "区域名称", "层级", "指标编号", "指标名称", "值")
 QUARANTINE_HEADERS = ("统计期", "来源", "表", "文件", "行号", "原因", "列", "原始值")
 FILE_HEADERS = (
@@ -43,6 +50,30 @@ FILE_HEADERS = (
     "重复行数",
     "表尾空行数",
 )
+# product.md, "The case export" (`safetynet feedback export`): one row per case, in this order.
+CASE_HEADERS = (
+    "预警编号",
+    "首次预警期",
+    "规则编号",
+    "规则名称",
+    "类型",
+    "预警等级",
+    "县区",
+    "乡镇街道",
+    "行政区划代码",
+    "姓名",
+    "身份证号",
+    "处置状态",
+    "处置时效",
+    "复核到期",
+    "下发日期",
+    "处置期限",
+    *INPUT_HEADERS,
+    "记录数",
+    "最近记录人",
+    "最近记录时间",
+)
+CASES_TITLE = "预警事项"
 HEADERS = {
     "warnings": FINDING_HEADERS,
     "verifications": FINDING_HEADERS,
@@ -114,6 +145,13 @@ KPI_NAMES = {
     "K09_dibao_urban": "城市低保标准(元/人·月)",
     "K09_dibao_rural": "农村低保标准(元/人·月)",
     "K09_tekun_basic": "特困人员基本生活标准(元/人·月)",
+    # K10–K12 (domain.md): the cases of the period as of the snapshot's time
+    "K10_cases": "预警事项数",
+    "K10_disposed": "已处置数",
+    "K10_rate": "处置率",
+    "K11_overdue": "超期未处置数",
+    "K11_late": "超期处置数",
+    "K12_days_median": "处置时长中位数(天)",
 }
 KPI_ORDER = {k: i for i, k in enumerate(KPI_NAMES)}
 

@@ -7,6 +7,7 @@ the list exactly as exported: headers of `labels.HEADERS[kind]` in order, sorted
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import unicodedata
 
@@ -14,6 +15,8 @@ import polars as pl
 
 from pipelines.catalog import has_table  # noqa: F401  (exports ask through lists.has_table)
 from pipelines.exports.labels import (
+    CASE_STATE_HEADERS,
+    CHECKED_ON,
     COUNTY_NAME_HEADERS,
     FILE_STATUS_LABELS,
     FINDING_KIND,
@@ -25,6 +28,8 @@ from pipelines.exports.labels import (
     LEVEL_LABELS,
     LEVEL_ORDER,
     NAME_HEADERS,
+    NOTE,
+    OUTCOME,
     REGION_CODE_HEADERS,
     SEVERITY_LABELS,
     SEVERITY_ORDER,
@@ -35,6 +40,7 @@ from pipelines.exports.labels import (
 from pipelines.exports.masking import mask_id_expr, mask_name_expr, scrub_ids_expr
 
 FINDINGS = "main_marts.fct_findings"
+CASES = "main_marts.fct_cases"
 KPIS = "main_marts.fct_kpis"
 REGIONS = "main_marts.dim_region"
 QUARANTINE = "raw.quarantine"
@@ -73,9 +79,20 @@ def _county_clause(column: str, county6: str | None, params: list) -> str:
     return f" and substr({column}, 1, 6) = ?"
 
 
-def findings(con, kind: str, period: str, county6: str | None, unmasked: bool) -> pl.DataFrame:
+def findings(
+    con,
+    kind: str,
+    period: str,
+    county6: str | None,
+    unmasked: bool,
+    as_of: dt.datetime | None = None,
+    store=None,
+) -> pl.DataFrame:
+    """The findings of `period`, each with its case's state as of `as_of` (naive UTC, default now) over the
+    feedback store (`store`, default the one of SAFETYNET_FEEDBACK)."""
     params: list = [period, FINDING_KIND[kind]]
     where = _county_clause("f.region_code", county6, params)
+    states = case_states(con, params, where, as_of, store)
     df = _frame(
         con,
         f"""
@@ -84,7 +101,8 @@ def findings(con, kind: str, period: str, county6: str | None, unmasked: bool) -
                -- a finding placed at a county (W09) names no township and no village
                case when r.level = 'village' then r.name end as village_name,
                f.region_code, f.subject_name, f.subject_person_id, f.household_id, f.persons_involved,
-               f.value, f.threshold, f.first_period, f.consecutive_periods, f.source_rows
+               f.value, f.threshold, f.first_period, f.consecutive_periods, f.source_rows,
+               f.warning_id || '-' || f.first_period as case_id
         from {FINDINGS} as f
         left join {REGIONS} as r on r.region_code = f.region_code
         where f.period = ? and f.kind = ?{where}
@@ -124,7 +142,48 @@ def findings(con, kind: str, period: str, county6: str | None, unmasked: bool) -
         "consecutive_periods",
         "source_rows",
     ]
-    return _with_headers(df.select(columns), kind)
+    df = _with_headers(df.select(*columns, "case_id"), kind, extra=("case_id",))
+    return df.join(states, on="case_id", how="left", maintain_order="left").drop("case_id")
+
+
+# The case state's columns when there is no case (an older warehouse, a finding not in the case mart).
+CASE_STATE_SCHEMA = dict(zip(CASE_STATE_HEADERS, (pl.String, pl.Date, pl.Date, pl.Date, pl.String, pl.String)))
+
+
+def case_states(con, params: list, where: str, as_of: dt.datetime | None, store) -> pl.DataFrame:
+    """case_id and the CASE_STATE_HEADERS of the cases of the findings `where` selects (over fct_findings
+    aliased f, with `params`), live: as of `as_of` over the feedback store. 处置状态 is the status, marked
+    （复核到期） for a case in a re-check episode not yet disposed of again. Empty (no rows) when the
+    snapshot has no case mart yet: the columns are then empty, not an error."""
+    if not has_table(con, CASES):
+        return pl.DataFrame(schema={"case_id": pl.String, **CASE_STATE_SCHEMA})
+    from pipelines.feedback.clock import utc_now
+    from pipelines.feedback.outcomes import OVERDUE, PENDING, RECHECK_DUE
+    from pipelines.feedback.status import live_cases
+    from pipelines.feedback.store import FeedbackStore
+
+    cases = live_cases(
+        con,
+        store if store is not None else FeedbackStore(),
+        as_of or utc_now(),
+        f"c.case_id in (select f.warning_id || '-' || f.first_period from {FINDINGS} as f "
+        f"where f.period = ? and f.kind = ?{where})",
+        list(params),
+    )
+    due_again = pl.col("recheck").fill_null(False) & ~pl.col("disposed").fill_null(False)
+    status = pl.col("status")
+    return cases.select(
+        "case_id",
+        pl.when(due_again & status.is_in([PENDING, OVERDUE]))
+        .then(status + f"（{RECHECK_DUE}）")
+        .otherwise(status)
+        .alias(CASE_STATE_HEADERS[0]),
+        (pl.col("issued_at") + pl.duration(hours=8)).dt.date().alias(CASE_STATE_HEADERS[1]),  # Beijing date
+        pl.col("deadline").cast(pl.Date).alias(CASE_STATE_HEADERS[2]),
+        pl.col("checked_on").cast(pl.Date).alias(CHECKED_ON),
+        pl.col("outcome").cast(pl.String).alias(OUTCOME),
+        pl.col("note").cast(pl.String).alias(NOTE),
+    )
 
 
 def kpis(con, period: str, county6: str | None) -> pl.DataFrame:
@@ -248,7 +307,9 @@ def files(con, period: str) -> pl.DataFrame:
     return _with_headers(df, "files")
 
 
-def _with_headers(df: pl.DataFrame, kind: str) -> pl.DataFrame:
-    headers = HEADERS[kind]
-    assert len(headers) == df.width, (kind, df.columns)
+def _with_headers(df: pl.DataFrame, kind: str, extra: tuple[str, ...] = ()) -> pl.DataFrame:
+    """The frame's columns (in order, then `extra` kept as they are) named as the list's headers; a
+    warning or verification list's headers end with the case state, which is joined afterwards."""
+    headers = [h for h in HEADERS[kind] if h not in CASE_STATE_HEADERS] if kind in FINDING_KIND else HEADERS[kind]
+    assert len(headers) + len(extra) == df.width, (kind, df.columns)
     return df.rename(dict(zip(df.columns, headers)))

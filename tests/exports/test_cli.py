@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipelines.cli import main
-from pipelines.exports import HEADERS
+from pipelines.exports import HEADERS, KPI_NAMES
 from tests.exports.conftest import P_PREV, P
 from tests.exports.helpers import BOM, FULL_ID, has_full_id, open_sheet, read_csv, xlsx_header, xlsx_rows
 
@@ -51,7 +51,7 @@ def test_cli_county_and_period(locations, tmp_path):
     result = _run(locations, "kpis", "--period", P, "--format", "xlsx", "--out", str(out), "--county", "370911")
     assert result.exit_code == 0
     ws = open_sheet(out)
-    assert len(xlsx_rows(ws)) == 2 * 23
+    assert len(xlsx_rows(ws)) == 2 * len(KPI_NAMES)
     assert "县区=370911 岱岳区" in ws["A1"].value
     out = tmp_path / "q.csv"
     assert _run(locations, "quarantine", "--period", P_PREV, "--out", str(out)).exit_code == 0  # csv from suffix
