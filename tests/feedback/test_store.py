@@ -134,7 +134,11 @@ def test_a_case_not_yet_issued_at_the_time_is_unknown(store):
 def test_records_are_append_only(store):
     case = _cases().to_dicts()[0]
     record(store, ADMIN, [_entry(case)], as_of=ISSUED + dt.timedelta(days=1))
-    for statement in ("update dispositions set outcome = '其他'", "delete from dispositions", "delete from case_issues"):
+    for statement in (
+        "update dispositions set outcome = '其他'",
+        "delete from dispositions",
+        "delete from case_issues",
+    ):
         with pytest.raises(sa.exc.DatabaseError, match="append-only"):
             with store.write() as connection:
                 connection.exec_driver_sql(statement)
