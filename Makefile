@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 DATA ?= data
 WAREHOUSE ?= warehouse
 
-.PHONY: help env demo test test-fast lint format generate run status serve dagster bench clean
+.PHONY: help env demo test test-fast lint format generate history run status serve dagster bench clean
 
 help:
 	@echo "make demo    generate the demo dataset (if data/raw is empty), run the pipeline, serve the dashboards"
@@ -40,6 +40,11 @@ generate: env
 run: env
 	$(BIN)/safetynet run --data $(DATA) --warehouse $(WAREHOUSE)
 
+# The demo's disposition history (data/feedback/, written by generate) into an empty feedback store: a first
+# publish at the history's time, then the officers' returned lists at theirs. Does nothing the second time.
+history: env
+	$(BIN)/safetynet feedback replay --data $(DATA) --warehouse $(WAREHOUSE)
+
 status: env
 	$(BIN)/safetynet status --data $(DATA) --warehouse $(WAREHOUSE)
 
@@ -47,7 +52,7 @@ serve: env
 	$(BIN)/safetynet serve --data $(DATA) --warehouse $(WAREHOUSE)
 
 # Ends by serving the dashboards on port 8501 (Ctrl-C stops them).
-demo: generate run status
+demo: generate history run status
 	@echo ""
 	@echo "Exports read the published snapshot in $(WAREHOUSE)/published/; the data contracts' report is"
 	@echo "$(WAREHOUSE)/data_docs/index.html; 'make dagster' opens the Dagster UI (schedule, sensors, checks)."

@@ -282,6 +282,29 @@ def feedback_import(file: Path, user: str, as_of: str | None, refused: Path | No
         sys.exit(1)
 
 
+@feedback.command("replay")
+@DATA_OPTION
+@WAREHOUSE_OPTION
+def feedback_replay(data: Path, warehouse: Path):
+    """回放处置历史 / replay a disposition history (DIR/feedback/history.json, the demo's) into an empty store.
+
+    Publishes at the history's time, then imports each batch at its time as its user, through the same
+    write path as an upload. A store that already holds a publication is left as it is (make demo runs
+    this every time; only the first does anything)."""
+    from dashboards.auth import UsersConfigError, load_users
+    from pipelines.feedback.replay import replay_history
+
+    try:
+        users = load_users()
+    except UsersConfigError as exc:
+        raise FeedbackUsageError(str(exc)) from None
+    results = replay_history(Locations(data.resolve(), warehouse.resolve()), users, say=_progress)
+    if results is None:
+        click.echo("处置历史 no history to replay, or the feedback store already has one: nothing done")
+    else:
+        click.echo(f"处置历史 replayed {len(results)} batch(es), {sum(len(r.recorded) for r in results)} record(s)")
+
+
 def write_refused(refusals, out: Path) -> None:
     """The refused rows as CSV, UTF-8 with BOM: 行号, 预警编号, 首次预警期, 原因."""
     import csv
