@@ -6,7 +6,7 @@ Nobody sees anything before signing in; the list pages are offered only to roles
 
 import streamlit as st
 
-from dashboards.session import current_viewer, login_page, sidebar
+from dashboards.session import active_viewer, login_page, sidebar
 
 st.set_page_config(page_title="SafetyNet 兜底监测", page_icon="🛡️", layout="wide")
 # An uncaught error shows its type only: its message may quote a value (a polars or DuckDB conversion
@@ -19,12 +19,13 @@ PAGES = (
     ("coverage", "覆盖分析", "views/coverage.py", lambda v: True),
     ("warnings", "预警名单", "views/warnings.py", lambda v: v.can_see_lists),
     ("verifications", "核查名单", "views/verifications.py", lambda v: v.can_see_lists),
+    ("supervision", "处置督办", "views/supervision.py", lambda v: v.can_see_lists),
     ("quality", "数据质量", "views/quality.py", lambda v: True),
     ("standards", "标准与规则", "views/standards.py", lambda v: True),
     ("audit", "下载日志", "views/audit.py", lambda v: v.can_read_download_log),
 )
 
-viewer = current_viewer()
+viewer = active_viewer()  # a session idle for 30 minutes is signed out here
 if viewer is None:
     # The charts' library is imported while the sign-in form is shown (once per server), not on the
     # first page after signing in.

@@ -38,7 +38,7 @@ USERS_ENV = "SAFETYNET_USERS"
 USER_KEYS = ("role", "county", "password_hash")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # a bare TOML key: no quoting, no surprises
 COUNTY_RE = re.compile(r"^\d{6}$")
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = 10  # 等级保护: at least 10 characters, and not the user name
 
 # One hasher for hashing and verifying: argon2id with argon2-cffi's defaults (RFC 9106 low-memory).
 _HASHER = PasswordHasher()
@@ -103,6 +103,16 @@ def hash_password(plain: str) -> str:
     if not isinstance(plain, str) or not plain:
         raise ValueError("the password is empty")
     return _HASHER.hash(plain)
+
+
+def password_problem(user: str, password: object) -> str | None:
+    """Why a password is refused (shorter than MIN_PASSWORD_LENGTH, or the user name), or None. The
+    reason never repeats the password."""
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        return f"the password needs at least {MIN_PASSWORD_LENGTH} characters (密码至少 {MIN_PASSWORD_LENGTH} 位)"
+    if password.strip().casefold() == user.strip().casefold():
+        return "the password must not be the user name (密码不得与用户名相同)"
+    return None
 
 
 def check_user(user: str, role: str, county: str | None, where: str = "") -> None:
@@ -255,8 +265,9 @@ def add_user(user: str, role: str, county: str | None, password: str, path: Path
     file (atomically, keeping its permissions; a new file is readable by its owner only)."""
     path = Path(path) if path is not None else default_users_path()
     check_user(user, role, county)
-    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
-        raise UsersConfigError(f"user {user!r}: the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    problem = password_problem(user, password)
+    if problem:
+        raise UsersConfigError(f"user {user!r}: {problem}")
     record = UserRecord(user=user, role=role, county=county, password_hash=hash_password(password))
     entry = _entry_text(record)
     if path.exists():

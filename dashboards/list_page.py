@@ -15,7 +15,7 @@ from collections.abc import Callable
 import polars as pl
 import streamlit as st
 
-from dashboards import data, session
+from dashboards import case_panel, data, session
 from dashboards.auth import Viewer
 from dashboards.kpi_format import SEVERITY_COLOURS
 from pipelines.exports import ExportedList
@@ -100,7 +100,7 @@ def render(kind: str) -> None:
         st.stop()
     frame = exported.frame
 
-    cols = st.columns(4)
+    cols = st.columns(5)
     township = cols[0].multiselect("乡镇街道", _options(frame, "乡镇街道"), key=f"{kind}_township", placeholder=ALL)
     rule_names = dict(zip(frame["规则编号"].cast(pl.String).to_list(), frame["规则名称"].to_list()))
     rules = cols[1].multiselect(
@@ -116,20 +116,31 @@ def render(kind: str) -> None:
     status = cols[3].selectbox(
         "新增/持续", STATUS_OPTIONS, key=f"{kind}_status", help="持续月数为 1 的为新增，大于 1 的为持续"
     )
+    case_status = cols[4].selectbox(
+        "处置状态", case_panel.STATUS_OPTIONS, key=f"{kind}_case_status", help="复核到期：复核期已到、尚未再次处置"
+    )
 
     column_filters: dict[str, object] = {"乡镇街道": township, "规则编号": rules, "预警等级": severities}
     shown = data.filter_list(exported, column_filters)
     shown = data.filter_new_or_persisting(shown, None if status == ALL else status)
-    audit_filters = {**column_filters, "新增/持续": None if status == ALL else status}
+    shown = case_panel.filter_status(shown, case_status)
+    audit_filters = {
+        **column_filters,
+        "新增/持续": None if status == ALL else status,
+        "处置状态": None if case_status == ALL else case_status,
+    }
 
     st.markdown(
         f"**共 {shown.rows} 条**  · 统计期 {exported.period} · "
         f"{'全部县区' if exported.county is None else exported.county + ' ' + (exported.county_name or '')}"
         f" · {'已脱敏' if exported.masked else '未脱敏'}"
     )
-    table = shown.frame.to_pandas()
+    # dates as YYYY-MM-DD (pandas would show a date as a midnight timestamp)
+    table = shown.frame.with_columns(pl.col(pl.Date).dt.strftime("%Y-%m-%d")).to_pandas()
     if len(table) <= STYLE_MAX_ROWS:  # colouring every cell of a long list would slow the page down
         table = table.style.map(_severity_style, subset=["预警等级"])
+        if case_panel.STATUS in shown.frame.columns:
+            table = table.map(case_panel.status_style, subset=[case_panel.STATUS])
     st.dataframe(table, hide_index=True, width="stretch")
 
     dl = st.columns(4)
@@ -147,6 +158,7 @@ def render(kind: str) -> None:
         )
     st.caption("每次下载都记入下载日志（下载人、时间、名单、条件、行数、是否脱敏）。 Every download is recorded.")
 
+    case_panel.render(locations, viewer, kind, shown)
     _household_section(locations, viewer, kind, shown, unmasked)
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import data
-from dashboards.auth import ROLE_LABELS, Viewer, authenticate
+from dashboards import cases, data, signin
+from dashboards.auth import ROLE_LABELS, Viewer
+from pipelines.feedback.clock import utc_now
 from pipelines.settings import Locations
 
 CACHE_SECONDS = 300
@@ -23,6 +24,21 @@ def locations() -> Locations:
 
 def current_viewer() -> Viewer | None:
     return st.session_state.get("viewer")
+
+
+def active_viewer() -> Viewer | None:
+    """The viewer of this run, after the idle rule: a session idle for 30 minutes is signed out (audited)
+    and shows the sign-in form with a message. Every run of a signed-in session counts as activity."""
+    viewer, now = current_viewer(), utc_now()
+    if viewer is not None and signin.is_idle(st.session_state.get("last_activity"), now):
+        signin.sign_out(viewer, idle=True, now=now)
+        st.session_state.pop("viewer", None)
+        st.session_state["signin_message"] = (
+            "闲置超过 30 分钟，已自动退出，请重新登录。 Signed out after 30 minutes idle."
+        )
+        viewer = None
+    st.session_state["last_activity"] = now
+    return viewer
 
 
 def _or_stop(value, show, message: str):
@@ -40,17 +56,22 @@ def require_viewer() -> Viewer:
 def login_page() -> None:
     st.title("SafetyNet 兜底监测")
     st.caption("低收入人口动态监测 · 请登录 sign in")
+    notice = st.session_state.pop("signin_message", None)
+    if notice:
+        st.info(notice)
     with st.form("login"):
         username = st.text_input("用户名 user")
         password = st.text_input("密码 password", type="password")
         submitted = st.form_submit_button("登录 sign in")
     if submitted:
-        viewer = authenticate(username.strip(), password)
-        if viewer is None:
-            # The same words for an unknown user and a wrong password.
-            st.error("用户名或密码错误 wrong user name or password")
+        # Audited; the same words for an unknown user and a wrong password; a locked name is refused
+        # whatever the password.
+        outcome = signin.sign_in(username.strip(), password)
+        if outcome.viewer is None:
+            st.error(outcome.message)
         else:
-            st.session_state["viewer"] = viewer
+            st.session_state["viewer"] = outcome.viewer
+            st.session_state["last_activity"] = utc_now()
             st.rerun()
 
 
@@ -60,6 +81,7 @@ def sidebar(viewer: Viewer) -> None:
         + (f" · {viewer.county}" if viewer.county else "")
     )
     if st.sidebar.button("退出 sign out"):
+        signin.sign_out(viewer)
         st.session_state.pop("viewer", None)
         st.rerun()
 
@@ -132,8 +154,43 @@ def list_options(viewer: Viewer, kind: str) -> dict:
 
 
 def scoped_list(viewer: Viewer, kind: str, period: str | None, county: str | None, unmasked: bool):
-    return _scoped("read_scoped_list", viewer, kind, period, county, unmasked)
+    # The list ends with each finding's live case state: read again when the store or the day changes.
+    return _live("data", "read_scoped_list", viewer, kind, period, county, unmasked)
 
 
 def household_detail(viewer: Viewer, period: str, warning_id: str, unmasked: bool):
     return _scoped("household_detail", viewer, period, warning_id, unmasked)
+
+
+# --- cases: live statuses, keyed by the store's version and the Beijing day as well ------------------
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def cached_live_read(module: str, read: str, snapshot: str, version, day: str, role, county, user, *args):
+    """`<module>.<read>(locations, viewer, *args)` once per snapshot, store version (a record shows at
+    once), Beijing day (statuses move at midnight), viewer and arguments."""
+    return getattr(cases if module == "cases" else data, read)(locations(), Viewer(user, role, county), *args)
+
+
+def _live(module: str, read: str, viewer: Viewer, *args):
+    snapshot = require_snapshot()
+    version = cases.store_version()
+    return cached_live_read(
+        module, read, snapshot, version, cases.cache_day(), viewer.role, viewer.county, viewer.user, *args
+    )
+
+
+def case_rows(viewer: Viewer, period: str | None, unmasked: bool = False):
+    return _live("cases", "cases", viewer, period, unmasked)
+
+
+def case_kpis(viewer: Viewer, period: str):
+    return _live("cases", "case_kpis", viewer, period)
+
+
+def case_breakdown(viewer: Viewer, period: str):
+    return _live("cases", "case_breakdown", viewer, period)
+
+
+def case_history(viewer: Viewer, case_id: str):
+    return _live("cases", "case_history", viewer, case_id)

@@ -1,5 +1,6 @@
-"""总览: the KPIs of a period (change against the previous period and a year before), trends, warnings by
-severity. Scope: the city for analyst / city_admin; the officer's county, with the city beside it."""
+"""总览: the KPIs of a period (change against the previous period and a year before), disposition (K10–K12,
+live), trends, warnings by severity. Scope: the city for analyst / city_admin; the officer's county, with
+the city beside it."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from dashboards import session
-from dashboards.kpi_format import RATE_IDS, SEVERITY_COLOURS, change, fmt, year_before
+from dashboards import cases, session
+from dashboards.kpi_format import RATE_IDS, SEVERITY_COLOURS, change, fmt, number, pct, year_before
 from pipelines.exports.labels import KPI_NAMES, KPI_ORDER, SEVERITY_LABELS
+from pipelines.feedback.clock import beijing_text, utc_now
 
 CARD_IDS = (
     "K01_persons",
@@ -116,6 +118,36 @@ for code, name in regions:
         st.dataframe(comparison_table(*compared), hide_index=True, width="stretch")
 if viewer.role == "county_officer":
     st.caption("县区经办人：本区县与全市对比 your county beside the city")
+
+
+# --- disposition: K10–K12 live (as of now, over the feedback store), not as of the run -------------------
+def case_section() -> None:
+    st.header("预警处置")
+    try:
+        table = session.case_kpis(viewer, period)
+    except cases.NoCases:
+        st.info("已发布的数据中还没有预警事项，处置指标在下次运行后显示。")
+        return
+    main = table.filter((pl.col("level") == "city") if main_code == city_code else (pl.col("region_code") == main_code))
+    if main.is_empty() or not main["cases"][0]:
+        st.info(f"{main_name}在 {period} 没有预警或核查事项。")
+        return
+    k = main.row(0, named=True)
+    days = k["days_median"]
+    shown = (
+        ("处置率", pct(k["rate"]), f"已处置 {number(k['disposed'])} / 事项 {number(k['cases'])}（K10）"),
+        ("预警事项", number(k["cases"]), "本期的预警与核查事项（K10）"),
+        ("待处置", number(k["pending"]), f"其中复核到期 {number(k['recheck_due'])}"),
+        ("已超期", number(k["overdue"]), "超过处置期限仍未处置（K11）"),
+        ("超期处置", number(k["late"]), "首次处置晚于期限（K11）"),
+        ("处置时长中位数", "—" if days is None else f"{days:g} 天", "下发（或复核到期）至首次处置的天数（K12）"),
+    )
+    for column, (label, value, help_text) in zip(st.columns(len(shown)), shown):
+        column.metric(label, value, help=help_text)
+    st.caption(f"范围：{main_name} · 统计期 {period} 的事项 · 实时状态，截至 {beijing_text(utc_now())}（北京时间）")
+
+
+case_section()
 
 # --- trends ---------------------------------------------------------------------------------------
 st.header("趋势")

@@ -46,11 +46,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(locations: Locations, audit: Path, log: Path):
-    """`safetynet serve` on a free port with its own download log; yields the base URL. The shipped users
-    file (the README's demo users) signs people in."""
+def serve(locations: Locations, audit: Path, log: Path, env: dict[str, str] | None = None):
+    """`safetynet serve` on a free port with its own download log (and `env` on top of this process's);
+    yields the base URL. The shipped users file (the README's demo users) signs people in."""
     port = _free_port()
-    env = {**os.environ, "SAFETYNET_AUDIT": str(audit)}
+    env = {**os.environ, "SAFETYNET_AUDIT": str(audit), **(env or {})}
     env.pop("SAFETYNET_USERS", None)
     with open(log, "wb") as out:
         proc = subprocess.Popen(

@@ -233,8 +233,22 @@ def test_users_add_confirms_and_requires_length(users_file):
         input="short\nlong-enough-1\nlong-enough-2\nlong-enough-1\nlong-enough-1\n",
     )
     assert result.exit_code == 0
-    assert "at least 8 characters" in result.output and "do not match" in result.output
+    assert "at least 10 characters" in result.output and "do not match" in result.output
     assert authenticate("bob", "long-enough-1") == Viewer("bob", "analyst", None)
+
+
+def test_users_add_refuses_a_short_password_or_the_user_name(users_file):
+    result = CliRunner().invoke(
+        main,
+        ["users", "add", "officer_370921", "--role", "county_officer", "--county", "370921"],
+        input="nine-char\nOFFICER_370921\nlong-enough-1\nlong-enough-1\n",
+    )
+    assert result.exit_code == 0
+    assert "at least 10 characters" in result.output and "must not be the user name" in result.output
+    assert authenticate("officer_370921", "long-enough-1") == Viewer("officer_370921", "county_officer", "370921")
+    for password in ("nine-char", "officer_370921"):
+        with pytest.raises(UsersConfigError, match="at least 10|not be the user name"):
+            auth.add_user("officer_370921", "county_officer", "370921", password)
 
 
 def test_shipped_users_are_the_demo_users(shipped_users):

@@ -32,7 +32,7 @@ ARTIFACTS = REPO_ROOT / "tests" / "artifacts" / "browser"
 OFFICER = ("officer_370902", "demo-370902", "370902")  # README, 演示账号
 ANALYST = ("analyst", "demo-analyst")
 ADMIN = ("admin", "demo-admin")
-OFFICER_PAGES = ("总览", "覆盖分析", "预警名单", "核查名单", "数据质量", "标准与规则")
+OFFICER_PAGES = ("总览", "覆盖分析", "预警名单", "核查名单", "处置督办", "数据质量", "标准与规则")
 MASKED_ID = re.compile(r"^\d{6}\*{8}\d{3}[\dX]$")
 MASKED_NAME = re.compile(r"^\S\*+$")
 
@@ -176,7 +176,7 @@ def test_an_analyst_cannot_reach_the_lists(server, new_page):
     b.sign_in(page, url, *ANALYST)
     b.heading(page, "总览")
     links = b.nav_links(page)
-    assert "总览" in links and not {"预警名单", "核查名单", "下载日志"} & set(links)
+    assert "总览" in links and not {"预警名单", "核查名单", "处置督办", "下载日志"} & set(links)
     screenshot(page, "30_analyst_总览")
 
     for path in ("warnings", "verifications", "audit"):  # by address: a new session, signed in again
