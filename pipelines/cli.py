@@ -28,6 +28,15 @@ WAREHOUSE_OPTION = click.option(
 )
 
 
+def _format_of(out: Path, fmt: str | None) -> str:
+    """--format, else the extension of --out."""
+    if fmt is None:
+        fmt = out.suffix.lower().lstrip(".")
+        if fmt not in ("csv", "xlsx"):
+            raise click.UsageError("--format csv|xlsx (the extension of --out is neither)")
+    return fmt
+
+
 def _progress(message: str) -> None:
     click.echo(message, err=True)
 
@@ -180,10 +189,7 @@ def export(
     """导出名单 / export a list: warnings|verifications|kpis|quarantine|files (masked unless --unmasked)."""
     from pipelines.exports import ExportError, export_list
 
-    if fmt is None:
-        fmt = out.suffix.lower().lstrip(".")
-        if fmt not in ("csv", "xlsx"):
-            raise click.UsageError("--format csv|xlsx (the extension of --out is neither)")
+    fmt = _format_of(out, fmt)
     try:
         rows = export_list(
             kind,
@@ -353,10 +359,7 @@ def feedback_export(
     from pipelines.exports import ExportError
     from pipelines.exports.cases import export_cases
 
-    if fmt is None:
-        fmt = out.suffix.lower().lstrip(".")
-        if fmt not in ("csv", "xlsx"):
-            raise click.UsageError("--format csv|xlsx (the extension of --out is neither)")
+    fmt = _format_of(out, fmt)
     when = _as_of(as_of)
     try:
         rows = export_cases(

@@ -17,7 +17,6 @@ from typing import BinaryIO
 import polars as pl
 
 from pipelines.exports import lists
-from pipelines.exports.audit import download_entry, record_download
 from pipelines.exports.export import (
     EXPORT_TZ,
     FORMATS,
@@ -27,6 +26,7 @@ from pipelines.exports.export import (
     _county_name,
     default_user,
     normalise_county,
+    record_export,
     warehouse_path,
 )
 from pipelines.exports.labels import (
@@ -212,18 +212,5 @@ def export_cases(
     user = user or default_user()
     when = dt.datetime.now(EXPORT_TZ)
     rows = write_cases(exported, fmt, out, user=user, when=when)
-    record_download(
-        download_entry(
-            user=user,
-            channel=channel,
-            kind=KIND,
-            period=exported.period,
-            county=exported.county,
-            conditions=exported.conditions(),
-            rows=rows,
-            masked=exported.masked,
-            fmt=fmt,
-            when=when,
-        )
-    )
+    record_export(exported, KIND, rows, fmt, user, channel, when)
     return rows

@@ -190,6 +190,12 @@ def export_list(
     user = user or default_user()
     when = datetime.now(EXPORT_TZ)
     rows = write_list(exported, fmt, out, user=user, when=when)
+    record_export(exported, kind, rows, fmt, user, channel, when)
+    return rows
+
+
+def record_export(exported, kind: str, rows: int, fmt: str, user: str, channel: str, when: datetime) -> None:
+    """One download in the download log: who, when, which list, its conditions, rows, masked or not."""
     record_download(
         download_entry(
             user=user,
@@ -204,4 +210,3 @@ def export_list(
             when=when,
         )
     )
-    return rows

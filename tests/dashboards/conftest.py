@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from dashboards.auth import Viewer
 from pipelines.publish import serving_path
 from pipelines.settings import Locations
+from tests.dashboards import browser as b
 from tests.exports import conftest as exports_fixtures
 from tests.warehouse.conftest import build
 
@@ -71,3 +72,12 @@ def offered_pages(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(st, "navigation", recording)
     return offered
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium for the browser tests of a module (Debian's, driven by Playwright)."""
+    if not b.CHROMIUM.exists():
+        pytest.fail(f"{b.CHROMIUM} is missing: `make browser` installs Debian's chromium (make test does)")
+    with b.chromium() as chromium:
+        yield chromium

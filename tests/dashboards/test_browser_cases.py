@@ -53,14 +53,6 @@ def server(app_warehouse, tmp_path_factory):
     assert FULL_ID.search(text) is None, "the server log holds an ID number"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not b.CHROMIUM.exists():
-        pytest.fail(f"{b.CHROMIUM} is missing: `make browser` installs Debian's chromium (make test does)")
-    with b.chromium() as chromium:
-        yield chromium
-
-
 @pytest.fixture
 def page(browser):
     page = b.new_page(browser)

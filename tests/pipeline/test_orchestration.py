@@ -86,17 +86,25 @@ def test_nightly_run_ingests_what_changed_then_skips_when_nothing_did(dataset, r
     assert isinstance(skipped, dg.SkipReason) and "nothing changed" in skipped.skip_message
 
 
+_INSTANCES: list = []
+
+
 def test_a_night_without_new_extracts_still_restates_the_cases(dataset, ran, tmp_path):
     """Statuses move with the clock: a night with nothing new rebuilds the cases, K10–K12 and publishes."""
     night = dt.datetime(2026, 11, 24, 2, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-    request = nightly_cases(_schedule_context(ran, dagster_instance(ran.warehouse), night))
+    # The instances stay referenced for the module: Dagster keeps a weak reference to the last instance a
+    # context was built with, and a later test resolving a collected one fails ("undefined DagsterInstance
+    # weakref").
+    _INSTANCES.append(dagster_instance(ran.warehouse))
+    request = nightly_cases(_schedule_context(ran, _INSTANCES[-1], night))
     assert isinstance(request, dg.RunRequest) and request.run_key == "cases-2026-11-24"
     assert dg.AssetKey(["marts", "fct_cases"]) in request.asset_selection
     assert dg.AssetKey("published_snapshot") in request.asset_selection
     assert not any(key.path[0] == "raw" for key in request.asset_selection)
     # With extracts to ingest, the build after the ingestion restates them: no second run.
     fresh = Locations(dataset, tmp_path / "warehouse")
-    skipped = nightly_cases(_schedule_context(fresh, dagster_instance(fresh.warehouse), night))
+    _INSTANCES.append(dagster_instance(fresh.warehouse))
+    skipped = nightly_cases(_schedule_context(fresh, _INSTANCES[-1], night))
     assert isinstance(skipped, dg.SkipReason)
 
 

@@ -240,10 +240,14 @@ def test_a_breach_in_the_newest_period_holds_back_only_that_period(baseline, tmp
     status = describe_status(locations)
     assert f"HELD BACK: periods from {newest}" in status
     assert f"raw.dibao {newest} (county_coverage)" in status and "send its file" in status
-    # Nothing changed: the next run builds nothing more and still says what waits.
+    # No extract changed: the next run restates the cases only (statuses move with the clock), publishes the
+    # same periods and findings, and still says what waits.
     again = run_pipeline(locations)
-    assert again.held_back_from == newest and again.published is None and not again.failed
-    assert publish.current(locations).file == snapshot.file
+    assert again.held_back_from == newest and again.built_from == "cases" and not again.failed
+    restated = publish.current(locations)
+    assert restated.periods == snapshot.periods and restated.held_back == snapshot.held_back
+    findings = "main_marts.fct_findings"
+    assert restated.content_hashes[findings] == snapshot.content_hashes[findings]
 
     shutil.move(kept, missing)  # the department sends the county's file
     fixed = run_pipeline(locations)

@@ -40,6 +40,7 @@ def test_the_repository_file_gives_the_documented_defaults(monkeypatch):
     marts = {f"{m}.{n}": settings.severity_of(n, m) for m, checks in MART_CHECKS.items() for n in checks}
     assert marts == {
         "fct_findings.contract": "error",
+        "fct_cases.contract": "error",
         "fct_kpis.contract": "error",
         "fct_kpis.region_totals": "error",
         "fct_kpis.population_rates": "warn",

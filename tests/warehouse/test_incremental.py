@@ -84,7 +84,8 @@ def test_new_month_leaves_earlier_months_alone(tmp_path):
     kpis = pl.read_csv(data / "truth" / "kpis.csv", infer_schema=False).filter(pl.col("period") == latest)
     got_kpis = _query(
         locations,
-        f"select region_code, indicator_id, value from main_marts.fct_kpis where period = '{latest}'",
+        f"select region_code, indicator_id, value from main_marts.fct_kpis where period = '{latest}' "
+        "and indicator_id < 'K10'",  # K10–K12 (the cases) are not in truth/kpis.csv
     )
     assert got_kpis.height == kpis.height
 
@@ -119,7 +120,10 @@ def _assert_same_tables(locations: Locations, rebuilt: Locations, earlier: str, 
                 if ".int_findings__" in table
                 else ""
             )
-            # The cases are stated as of each run's clock (as_of): the rest of them must agree.
+            # The cases are stated as of each run's clock (as_of), and the publications they are judged by
+            # end with each run's own: the rest must agree.
+            if table == "main_intermediate.int_case_publications":
+                continue
             columns = "* exclude (as_of)" if table == "main_marts.fct_cases" else "*"
             a, b = f"select {columns} from built.{table} {skip}", f"select {columns} from rebuilt.{table} {skip}"
             extra, missing = (

@@ -50,10 +50,11 @@ KPI_COLUMNS = ["period", "region_code", "level", "indicator_id", "value"]
 
 
 def inputs_digest(data: Path) -> str:
-    """SHA-256 over the seeds and raw files (paths and bytes), the truth left out."""
+    """SHA-256 over the seeds and raw files (paths and bytes), the truth and the demo's disposition history
+    (feedback/, added with the cases) left out."""
     digest = hashlib.sha256()
     for path in sorted(data.rglob("*")):
-        if path.is_file() and "truth" not in path.relative_to(data).parts:
+        if path.is_file() and path.relative_to(data).parts[0] in ("raw", "seeds"):
             digest.update(str(path.relative_to(data)).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
