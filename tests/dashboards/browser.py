@@ -128,6 +128,9 @@ def settle(page) -> None:
 
 def answered(page, act) -> float:
     """Do `act()` (a click, a choice) and wait until the script run it caused has ended: seconds taken."""
+    # A run still going (a rerun after the last action, a page settling) would take the new one in without
+    # a state change to see: start from a quiet page.
+    settle(page)
     page.evaluate(_WATCH_RUNS)
     t0 = page.evaluate("performance.now()")
     start = time.perf_counter()

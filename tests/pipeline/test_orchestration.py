@@ -72,7 +72,8 @@ def test_nightly_run_ingests_what_changed_then_skips_when_nothing_did(dataset, r
     locations = Locations(dataset, tmp_path / "warehouse")
     instance = dagster_instance(locations.warehouse)
     night = dt.datetime(2026, 11, 23, 2, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-    request = nightly(_schedule_context(locations, instance, night))
+    with _schedule_context(locations, instance, night) as context:
+        request = nightly(context)
     assert isinstance(request, dg.RunRequest)
     assert request.run_key == "nightly-2026-11-23"  # one run per night, never two
     # every table with a file (the departments the generated city has)
@@ -82,29 +83,27 @@ def test_nightly_run_ingests_what_changed_then_skips_when_nothing_did(dataset, r
     assert request.tags["dagster/asset_partition_range_end"] == periods[-1]
     assert set(periods) <= set(instance.get_dynamic_partitions("period"))
     # What the schedule requests is what `safetynet run` runs; once done, the next night has nothing.
-    skipped = nightly(_schedule_context(ran, dagster_instance(ran.warehouse), night))
+    with _schedule_context(ran, dagster_instance(ran.warehouse), night) as context:
+        skipped = nightly(context)
     assert isinstance(skipped, dg.SkipReason) and "nothing changed" in skipped.skip_message
-
-
-_INSTANCES: list = []
 
 
 def test_a_night_without_new_extracts_still_restates_the_cases(dataset, ran, tmp_path):
     """Statuses move with the clock: a night with nothing new rebuilds the cases, K10–K12 and publishes."""
     night = dt.datetime(2026, 11, 24, 2, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-    # The instances stay referenced for the module: Dagster keeps a weak reference to the last instance a
-    # context was built with, and a later test resolving a collected one fails ("undefined DagsterInstance
-    # weakref").
-    _INSTANCES.append(dagster_instance(ran.warehouse))
-    request = nightly_cases(_schedule_context(ran, _INSTANCES[-1], night))
+    # Contexts closed when done: evaluating one enters an instance of its own (from the instance's ref), and
+    # left open it stays Dagster's current definitions-state storage after it is collected ("undefined
+    # DagsterInstance weakref" in a later test).
+    with _schedule_context(ran, dagster_instance(ran.warehouse), night) as context:
+        request = nightly_cases(context)
     assert isinstance(request, dg.RunRequest) and request.run_key == "cases-2026-11-24"
     assert dg.AssetKey(["marts", "fct_cases"]) in request.asset_selection
     assert dg.AssetKey("published_snapshot") in request.asset_selection
     assert not any(key.path[0] == "raw" for key in request.asset_selection)
     # With extracts to ingest, the build after the ingestion restates them: no second run.
     fresh = Locations(dataset, tmp_path / "warehouse")
-    _INSTANCES.append(dagster_instance(fresh.warehouse))
-    skipped = nightly_cases(_schedule_context(fresh, _INSTANCES[-1], night))
+    with _schedule_context(fresh, dagster_instance(fresh.warehouse), night) as context:
+        skipped = nightly_cases(context)
     assert isinstance(skipped, dg.SkipReason)
 
 
@@ -172,6 +171,7 @@ def test_sensor_and_schedule_keep_off_the_warehouse_while_a_run_writes_it(datase
     )
     skipped = new_period(_sensor_context(locations, instance))
     assert isinstance(skipped, dg.SkipReason) and "writing the warehouse" in skipped.skip_message
-    night = nightly(_schedule_context(locations, instance, dt.datetime(2026, 11, 23, 2, 0)))
+    with _schedule_context(locations, instance, dt.datetime(2026, 11, 23, 2, 0)) as context:
+        night = nightly(context)
     assert isinstance(night, dg.SkipReason)
     assert not locations.duckdb_path.exists()  # nothing opened (or created) the working file
