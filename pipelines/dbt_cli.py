@@ -22,7 +22,11 @@ DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")  # this environment's 
 REPO_PARSE_STATE = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
 # Set for one warehouse's dbt run (the warehouse's parse state, the invocation's target folder):
 # never inherited by another.
-WAREHOUSE_ENV = ("DBT_PARTIAL_PARSE_FILE_PATH", "DBT_TARGET_PATH")
+# The periods a build covers (macros/periods.sql), passed in the environment rather than as --vars: dbt
+# parses the whole project again whenever its vars change (~5 s), but only the files that read an
+# environment variable whose value changed (~3.8 s a run with a new from_period, measured 2026-12-02).
+PERIOD_ENV = {"from_period": "SAFETYNET_DBT_FROM_PERIOD", "held_back_from": "SAFETYNET_DBT_HELD_BACK_FROM"}
+WAREHOUSE_ENV = ("DBT_PARTIAL_PARSE_FILE_PATH", "DBT_TARGET_PATH", *PERIOD_ENV.values())
 _PROJECT_FILES = ("dbt_project.yml", "profiles.yml")
 _PROJECT_FOLDERS = ("models", "macros", "tests")
 
@@ -63,13 +67,14 @@ def prepare_project(locations: Locations) -> Path:
     return target
 
 
-def dbt_env(locations: Locations) -> dict[str, str]:
+def dbt_env(locations: Locations, periods: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of a dbt run on the warehouse (in its project copy, whose profile points at the
     working file beside it): the warehouse's parse state, once there is one (dbt refuses a path that does
     not exist; without it dbt parses everything and writes the state to its target folder, from which
-    keep_parse_state keeps it)."""
+    keep_parse_state keeps it), and the build's periods (`from_period`, `held_back_from`: PERIOD_ENV)."""
     state = parse_state(locations)
-    return {"DBT_PARTIAL_PARSE_FILE_PATH": str(state)} if state.exists() else {}
+    env = {"DBT_PARTIAL_PARSE_FILE_PATH": str(state)} if state.exists() else {}
+    return env | {PERIOD_ENV[name]: value for name, value in (periods or {}).items() if value}
 
 
 def without_warehouse_env() -> dict[str, str]:

@@ -8,9 +8,13 @@
 {%- endmacro %}
 
 
-{# A var naming a month: validated YYYY-MM, or none when unset. #}
+{#
+  A month the build is given: `--vars` (by hand, tests) or, from the pipeline, the environment variable
+  SAFETYNET_DBT_<NAME> (pipelines/dbt_cli.py PERIOD_ENV: a changed var makes dbt parse the whole project
+  again, a changed environment variable only the files that read it). Validated YYYY-MM, or none.
+#}
 {% macro period_var(name) -%}
-    {%- set value = var(name, none) -%}
+    {%- set value = var(name, none) or env_var('SAFETYNET_DBT_' ~ (name | upper), '') or none -%}
     {%- if value and not modules.re.match('^[0-9]{4}-(0[1-9]|1[0-2])$', value | string) -%}
         {{ exceptions.raise_compiler_error(name ~ " must be YYYY-MM") }}
     {%- endif -%}

@@ -8,7 +8,6 @@ pending, or with `full_refresh`. Periods from the first one whose raw data breac
 (`held_back_from`) are left out: they wait for corrected extracts, the earlier ones are published.
 """
 
-import json
 import os
 import subprocess
 from functools import cached_property
@@ -65,8 +64,9 @@ class DbtBuildConfig(dg.Config):
 
 
 def build_vars(config: DbtBuildConfig, warehouse: Warehouse) -> dict[str, str]:
-    """dbt's vars: `from_period`, the first period to build (absent: every period), and `held_back_from`,
-    the first period whose raw data breaches a blocking contract (absent: none held back)."""
+    """The build's periods: `from_period`, the first period to build (absent: every period), and
+    `held_back_from`, the first period whose raw data breaches a blocking contract (absent: none held
+    back). dbt reads them from the environment (pipelines/dbt_cli.py PERIOD_ENV)."""
     with warehouse.connect() as con:
         first = None if config.full_refresh else (config.from_period or build_from(con))
         held = held_back_from(con)
@@ -90,8 +90,6 @@ def warehouse_models(
     if config.full_refresh:
         args.append("--full-refresh")
     variables = build_vars(config, warehouse)
-    if variables:
-        args += ["--vars", json.dumps(variables)]
     first, held = variables.get("from_period"), variables.get("held_back_from")
     context.log.info(
         f"dbt build of {'the periods from ' + first if first else 'every period'}"
@@ -102,7 +100,7 @@ def warehouse_models(
     # executor runs one step at a time.
     for name in WAREHOUSE_ENV:
         os.environ.pop(name, None)
-    os.environ.update(dbt_env(warehouse.locations))
+    os.environ.update(dbt_env(warehouse.locations, variables))
     invocation = dbt.cli(args, context=context)
     yield from invocation.stream()
     keep_parse_state(warehouse.locations, invocation.target_path)
