@@ -20,7 +20,7 @@ from dashboards import cases, session
 from dashboards.auth import Viewer
 from pipelines.exports import ExportedList
 from pipelines.exports.labels import FINDING_KIND
-from pipelines.feedback.clock import beijing_date, utc_now
+from pipelines.feedback.clock import beijing_date, beijing_text_expr, utc_now
 from pipelines.feedback.outcomes import MAX_NOTE, OTHER, OUTCOMES, RECHECK_DUE
 from pipelines.settings import Locations
 
@@ -152,7 +152,7 @@ def history_table(history: pl.DataFrame) -> pl.DataFrame:
     on a page (not from a returned list) says so."""
     return (
         history.with_columns(
-            recorded_at=(pl.col("recorded_at") + pl.duration(hours=8)).dt.strftime("%Y-%m-%d %H:%M"),
+            recorded_at=beijing_text_expr("recorded_at"),
             checked_on=pl.col("checked_on").dt.strftime("%Y-%m-%d"),
             file_name=pl.col("file_name").fill_null("看板登记"),
         )

@@ -25,26 +25,17 @@ from pipelines.feedback.clock import beijing_date, utc_now
 from pipelines.feedback.outcomes import DISPOSED, ELIMINATED, LATE, OVERDUE, PENDING, RECHECK_DUE
 from pipelines.feedback.record import Actor, Entry, NotAllowed, Result, record
 from pipelines.feedback.status import CASES, live_cases
-from pipelines.feedback.store import FeedbackStore
-from pipelines.settings import Locations, feedback_path
+from pipelines.feedback.store import feedback_store
+from pipelines.settings import Locations
 
 # The list pages' status filter: the four statuses, and a re-check episode not yet disposed of again.
 STATUS_FILTERS = (PENDING, OVERDUE, DISPOSED, RECHECK_DUE, ELIMINATED)
 FINDINGS = "main_marts.fct_findings"
 REGIONS = "main_marts.dim_region"
-_stores: dict[str, FeedbackStore] = {}
 
 
 class NoCases(Exception):
     """The snapshot in service has no case mart yet (published before cases existed)."""
-
-
-def feedback_store() -> FeedbackStore:
-    """The feedback store of SAFETYNET_FEEDBACK, opened once per path and process."""
-    key = str(feedback_path())
-    if key not in _stores:
-        _stores[key] = FeedbackStore(feedback_path())
-    return _stores[key]
 
 
 def store_version() -> tuple[int, int]:
@@ -108,21 +99,17 @@ def cases(
     locations: Locations, viewer, period: str | None = None, unmasked: bool = False, as_of: dt.datetime | None = None
 ) -> pl.DataFrame:
     """The viewer's cases (of `period`: its findings), with their status as of now; one row per case,
-    the columns of `live_cases` plus `recheck_due` (a re-check episode not yet disposed of again)."""
+    the columns of `live_cases` (`recheck_due`: a re-check episode not yet disposed of again)."""
     if unmasked and not viewer.can_unmask:
         raise AccessDenied("仅市级管理员可查看未脱敏信息 only a city_admin may read unmasked details")
     where, params = _of_period(*_case_scope(viewer), period)
-    frame = _live(locations, where, params, period, as_of).with_columns(recheck_due=_recheck_due())
+    frame = _live(locations, where, params, period, as_of)
     if not unmasked:
         frame = frame.with_columns(
             subject_name=mask_name_expr(pl.col("subject_name").cast(pl.String)),
             subject_person_id=mask_id_expr(pl.col("subject_person_id").cast(pl.String)),
         )
     return frame.sort("case_id")
-
-
-def _recheck_due() -> pl.Expr:
-    return pl.col("recheck") & pl.col("status").is_in([PENDING, OVERDUE])
 
 
 def case_history(locations: Locations, viewer, case_id: str) -> pl.DataFrame:
@@ -224,7 +211,7 @@ def _counts() -> list[pl.Expr]:
         (pl.col("status") == PENDING).sum().cast(pl.Int64).alias("pending"),
         (pl.col("status") == OVERDUE).sum().cast(pl.Int64).alias("overdue"),
         (disposed & (pl.col("timeliness") == LATE)).sum().cast(pl.Int64).alias("late"),
-        _recheck_due().sum().cast(pl.Int64).alias("recheck_due"),
+        pl.col("recheck_due").sum().cast(pl.Int64).alias("recheck_due"),
         pl.col("days_to_first_record").filter(disposed).cast(pl.Float64).median().alias("days_median"),
     ]
 

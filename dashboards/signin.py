@@ -19,7 +19,7 @@ from dashboards.auth import UserRecord, Viewer, authenticate
 from pipelines.exports.masking import scrub_ids
 from pipelines.feedback import tables as t
 from pipelines.feedback.clock import beijing_text, utc_now
-from pipelines.feedback.store import FeedbackStore
+from pipelines.feedback.store import FeedbackStore, feedback_store
 
 MAX_FAILURES = 5
 LOCK = dt.timedelta(minutes=15)
@@ -74,7 +74,7 @@ def _failures(connection, user: str, now: dt.datetime) -> int:
 
 def locked_until(user: str, now: dt.datetime | None = None, store: FeedbackStore | None = None) -> dt.datetime | None:
     """When the lock of `user` ends (naive UTC), or None when the name is not locked."""
-    store = store or FeedbackStore()
+    store = store or feedback_store()
     with store.read() as connection:
         return _locked_until(connection, audit_name(user), now or utc_now())
 
@@ -88,7 +88,7 @@ def sign_in(
 ) -> Outcome:
     """One sign-in attempt, audited. An unknown name is counted and locked like a known one, with the same
     words, so the answers do not tell which names exist."""
-    store = store or FeedbackStore()
+    store = store or feedback_store()
     now = now or utc_now()
     user = audit_name(username)
     with store.read() as connection:
@@ -113,7 +113,7 @@ def sign_in(
 
 
 def sign_out(viewer: Viewer, idle: bool = False, now: dt.datetime | None = None, store: FeedbackStore | None = None):
-    (store or FeedbackStore()).audit(viewer.user, IDLE_SIGN_OUT if idle else SIGN_OUT, {}, at=now)
+    (store or feedback_store()).audit(viewer.user, IDLE_SIGN_OUT if idle else SIGN_OUT, {}, at=now)
 
 
 def is_idle(last_activity: dt.datetime | None, now: dt.datetime) -> bool:

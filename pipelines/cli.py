@@ -254,7 +254,7 @@ def feedback_import(file: Path, user: str, as_of: str | None, refused: Path | No
     from dashboards.auth import ANALYST, UsersConfigError, load_users
     from pipelines.feedback.record import Actor, NotAllowed, record
     from pipelines.feedback.returned import MAX_BYTES, ReturnedFileError, read_returned
-    from pipelines.feedback.store import FeedbackStore
+    from pipelines.feedback.store import feedback_store
 
     try:
         users = load_users()
@@ -275,7 +275,7 @@ def feedback_import(file: Path, user: str, as_of: str | None, refused: Path | No
         raise FeedbackUsageError(str(exc)) from None
     actor = Actor(account.user, account.role, account.county)
     try:
-        result = record(FeedbackStore(), actor, entries, as_of=recorded_at, file_name=file.name, file_bytes=content)
+        result = record(feedback_store(), actor, entries, as_of=recorded_at, file_name=file.name, file_bytes=content)
     except NotAllowed as exc:
         raise FeedbackUsageError(str(exc)) from None
     click.echo(f"{file.name}: {result.describe()}")

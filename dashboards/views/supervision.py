@@ -11,7 +11,7 @@ import streamlit as st
 from dashboards import case_panel, cases, session
 from dashboards.kpi_format import pct
 from pipelines.exports.labels import KIND_LABELS, SEVERITY_LABELS
-from pipelines.feedback.clock import beijing_text, utc_now
+from pipelines.feedback.clock import beijing_date_expr, beijing_text, utc_now
 from pipelines.feedback.outcomes import LATE, OVERDUE
 
 COUNT_HEADERS = {
@@ -117,7 +117,7 @@ late = rows.filter((pl.col("status") == OVERDUE) | (pl.col("timeliness") == LATE
     severity=pl.col("severity").replace_strict(SEVERITY_LABELS, default=pl.col("severity")),
     county=pl.col("period_county_name"),
     township=pl.col("period_township_name"),
-    issued_on=(pl.col("issued_at") + pl.duration(hours=8)).dt.strftime("%Y-%m-%d"),
+    issued_on=beijing_date_expr("issued_at").dt.strftime("%Y-%m-%d"),
     deadline=pl.col("deadline").dt.strftime("%Y-%m-%d"),
 )
 if late.is_empty():

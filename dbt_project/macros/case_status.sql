@@ -106,6 +106,8 @@ select
         else '超期处置'
     end as timeliness,
     j.recheck,
+    -- 复核到期 still open: a re-check episode with no record yet (the list pages' filter, 处置状态's mark)
+    j.recheck and j.first_record_at is null and not j.eliminated as recheck_due,
     j.episode_start,
     j.deadline,
     j.first_record_at,

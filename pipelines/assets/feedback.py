@@ -12,7 +12,7 @@ import polars as pl
 from pipelines.assets.resources import Warehouse
 from pipelines.catalog import has_table
 from pipelines.feedback.clock import parse_as_of, utc_now
-from pipelines.feedback.store import CASE_COLUMNS, FeedbackStore
+from pipelines.feedback.store import CASE_COLUMNS, feedback_store
 
 COPIED = ("publications", "case_issues", "dispositions")
 FEEDBACK_KEYS = [dg.AssetKey(["feedback", name]) for name in (*COPIED, "clock")]
@@ -36,7 +36,7 @@ class FeedbackConfig(dg.Config):
 )
 def feedback_copy(context: dg.AssetExecutionContext, config: FeedbackConfig, warehouse: Warehouse):
     as_of = parse_as_of(config.as_of) if config.as_of else utc_now()
-    frames = FeedbackStore().frames(COPIED)
+    frames = feedback_store().frames(COPIED)
     with warehouse.connect() as con:
         con.execute("create schema if not exists feedback")
         for name, frame in frames.items():
@@ -59,4 +59,4 @@ def record_issues(con, snapshot: str) -> int:
     ((as_of,),) = con.execute("select as_of from feedback.clock").fetchall()
     ((latest,),) = con.execute("select max(period) from main_marts.fct_kpis").fetchall()
     cases = pl.from_arrow(con.sql(f"select {', '.join(CASE_COLUMNS)} from main_marts.fct_cases").to_arrow_table())
-    return FeedbackStore().record_publication(snapshot, as_of, latest, cases)
+    return feedback_store().record_publication(snapshot, as_of, latest, cases)

@@ -38,7 +38,7 @@ from pipelines.exports.labels import (
 )
 from pipelines.exports.masking import mask_id_expr, mask_name_expr
 from pipelines.exports.writers import write_csv, write_xlsx
-from pipelines.feedback.clock import beijing_text, utc_now
+from pipelines.feedback.clock import beijing_date_expr, beijing_text, beijing_text_expr, utc_now
 from pipelines.feedback.outcomes import OUTCOMES
 from pipelines.settings import Locations
 
@@ -84,7 +84,7 @@ def read_cases(
     <= period <= last_period) with their status as of `as_of` (naive UTC, default now) over the feedback
     store (`store`, default SAFETYNET_FEEDBACK's). A case issued after `as_of` did not exist yet: left out."""
     from pipelines.feedback.status import live_cases
-    from pipelines.feedback.store import FeedbackStore
+    from pipelines.feedback.store import feedback_store
 
     if period is not None and not PERIOD_RE.match(period):
         raise ExportError("--period: a month YYYY-MM")
@@ -104,7 +104,7 @@ def read_cases(
             clauses.append("c.first_period <= ? and c.last_period >= ?")
             params += [period, period]
         cases = live_cases(
-            con, store if store is not None else FeedbackStore(), as_of, " and ".join(clauses) or "true", params
+            con, store if store is not None else feedback_store(), as_of, " and ".join(clauses) or "true", params
         )
         names = _region_names(con)
     finally:
@@ -155,16 +155,15 @@ def case_frame(cases: pl.DataFrame, names: pl.DataFrame, unmasked: bool) -> pl.D
         pl.col("status"),
         pl.col("timeliness").cast(pl.String),
         pl.when(pl.col("recheck").fill_null(False)).then(pl.lit(YES)).otherwise(pl.lit(None, dtype=pl.String)),
-        (pl.col("issued_at") + pl.duration(hours=8)).dt.date(),  # Beijing date
+        beijing_date_expr("issued_at"),
         pl.col("deadline").cast(pl.Date),
         pl.col("checked_on").cast(pl.Date),
         pl.col("outcome").cast(pl.String),
         pl.col("note").cast(pl.String),
         pl.col("records").cast(pl.Int64),
         pl.col("last_recorded_by").cast(pl.String),
-        (pl.col("last_recorded_at") + pl.duration(hours=8)).dt.strftime("%Y-%m-%d %H:%M"),  # Beijing time
+        beijing_text_expr("last_recorded_at"),
     ]
-    assert len(columns) == len(CASE_HEADERS)
     return df.select(
         *(expr.alias(header) for expr, header in zip(columns, CASE_HEADERS, strict=True)), pl.col("kind").alias("_kind")
     )

@@ -157,28 +157,27 @@ def case_states(con, params: list, where: str, as_of: dt.datetime | None, store)
     snapshot has no case mart yet: the columns are then empty, not an error."""
     if not has_table(con, CASES):
         return pl.DataFrame(schema={"case_id": pl.String, **CASE_STATE_SCHEMA})
-    from pipelines.feedback.clock import utc_now
-    from pipelines.feedback.outcomes import OVERDUE, PENDING, RECHECK_DUE
+    from pipelines.feedback.clock import beijing_date_expr, utc_now
+    from pipelines.feedback.outcomes import RECHECK_DUE
     from pipelines.feedback.status import live_cases
-    from pipelines.feedback.store import FeedbackStore
+    from pipelines.feedback.store import feedback_store
 
     cases = live_cases(
         con,
-        store if store is not None else FeedbackStore(),
+        store if store is not None else feedback_store(),
         as_of or utc_now(),
         f"c.case_id in (select f.warning_id || '-' || f.first_period from {FINDINGS} as f "
         f"where f.period = ? and f.kind = ?{where})",
         list(params),
     )
-    due_again = pl.col("recheck").fill_null(False) & ~pl.col("disposed").fill_null(False)
     status = pl.col("status")
     return cases.select(
         "case_id",
-        pl.when(due_again & status.is_in([PENDING, OVERDUE]))
+        pl.when(pl.col("recheck_due"))
         .then(status + f"（{RECHECK_DUE}）")
         .otherwise(status)
         .alias(CASE_STATE_HEADERS[0]),
-        (pl.col("issued_at") + pl.duration(hours=8)).dt.date().alias(CASE_STATE_HEADERS[1]),  # Beijing date
+        beijing_date_expr("issued_at").alias(CASE_STATE_HEADERS[1]),
         pl.col("deadline").cast(pl.Date).alias(CASE_STATE_HEADERS[2]),
         pl.col("checked_on").cast(pl.Date).alias(CHECKED_ON),
         pl.col("outcome").cast(pl.String).alias(OUTCOME),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import polars as pl
+
 BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 
 
@@ -42,3 +44,13 @@ def beijing_text(instant: dt.datetime | None) -> str | None:
     if instant is None:
         return None
     return (instant + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+
+
+def beijing_date_expr(column: str) -> pl.Expr:
+    """beijing_date over a column of naive UTC instants."""
+    return (pl.col(column) + pl.duration(hours=8)).dt.date()
+
+
+def beijing_text_expr(column: str) -> pl.Expr:
+    """beijing_text over a column of naive UTC instants."""
+    return (pl.col(column) + pl.duration(hours=8)).dt.strftime("%Y-%m-%d %H:%M")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pipelines.feedback.clock import parse_as_of
 from pipelines.feedback.record import Actor, Result, record
 from pipelines.feedback.returned import read_returned
-from pipelines.feedback.store import FeedbackStore
+from pipelines.feedback.store import feedback_store
 from pipelines.settings import Locations
 
 HISTORY = "history.json"
@@ -29,7 +29,7 @@ def replay_history(
     from pipelines.run import run_pipeline
 
     path = locations.data / "feedback" / HISTORY
-    store = FeedbackStore()
+    store = feedback_store()
     if not path.exists() or store.publications_count():
         return None
     history = json.loads(path.read_text(encoding="utf-8"))

@@ -21,11 +21,12 @@ import datetime as dt
 import io
 import re
 
+from pipelines.exports.labels import CHECKED_ON, NOTE, OUTCOME
+from pipelines.exports.labels import INPUT_HEADERS as INPUTS
 from pipelines.feedback.record import Entry
 
-WARNING_ID, FIRST_PERIOD, CHECKED_ON, OUTCOME, NOTE = "预警编号", "首次预警期", "核查日期", "处置结果", "处置说明"
+WARNING_ID, FIRST_PERIOD = "预警编号", "首次预警期"
 REQUIRED = (WARNING_ID, FIRST_PERIOD)
-INPUTS = (CHECKED_ON, OUTCOME, NOTE)
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 200_000
 HEADER_SEARCH_ROWS = 10  # the header is among the first rows (an export line may be above it)

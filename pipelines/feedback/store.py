@@ -29,6 +29,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_MS = 60_000
 _migrated: set[str] = set()
 _migrating = threading.Lock()
+_stores: dict[str, FeedbackStore] = {}
+_opening = threading.Lock()
 
 CASE_COLUMNS = (
     "case_id",
@@ -40,6 +42,16 @@ CASE_COLUMNS = (
     "township_code",
     "region_code",
 )
+
+
+def feedback_store(path: Path | None = None) -> FeedbackStore:
+    """The store at `path` (default SAFETYNET_FEEDBACK's, read at each call), opened once per process: one
+    engine and its pool of connections, shared by every caller (a dashboard session, a run's steps)."""
+    key = str(Path(path) if path is not None else feedback_path())
+    with _opening:
+        if key not in _stores:
+            _stores[key] = FeedbackStore(key)
+        return _stores[key]
 
 
 class FeedbackStore:

@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from pipelines.feedback.clock import BEIJING
 from pipelines.feedback.outcomes import OTHER, OUTCOMES, RECHECK_MONTHS, RECHECK_OUTCOMES
 from pipelines.generate.reference_cases import add_months, case_id, deadline_days_of, evaluate_cases, kind_of
 
-BEIJING = dt.timezone(dt.timedelta(hours=8))
 HEADER = ["预警编号", "首次预警期", "核查日期", "处置结果", "处置说明"]
 OFFICERS = {"370902": "officer_370902", "370911": "officer_370911"}  # the demo users (config/users.toml)
 ADMIN = "admin"

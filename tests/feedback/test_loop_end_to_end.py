@@ -93,7 +93,10 @@ class Loop:
     def published(self) -> tuple[pl.DataFrame, pl.DataFrame]:
         path = publish.serving_path(self.locations)
         with duckdb.connect(str(path), read_only=True) as con:
-            cases = pl.from_arrow(con.sql("select * from main_marts.fct_cases").to_arrow_table())
+            # Never the subject's id or name: a failing assertion prints the frames it compares.
+            cases = pl.from_arrow(
+                con.sql(f"select {', '.join(CASE_COLUMNS)}, issued_at from main_marts.fct_cases").to_arrow_table()
+            )
             kpis = pl.from_arrow(
                 con.sql(
                     "select period, region_code, indicator_id, value from main_marts.fct_kpis "

@@ -13,6 +13,7 @@ select
     s.disposed,
     s.timeliness,
     s.recheck,
+    s.recheck_due,
     s.episode_start,
     s.deadline,
     s.first_record_at,

@@ -7,8 +7,7 @@
 with runs as (
     select
         warning_id || '-' || first_period as case_id,
-        max(period) as last_period,
-        arg_max(region_code, period) as region_code
+        max(period) as last_period
     from {{ ref('fct_findings') }}
     group by all
 ),
