@@ -20,6 +20,7 @@ from dashboards import cases, session
 from dashboards.auth import Viewer
 from pipelines.exports import ExportedList
 from pipelines.exports.labels import FINDING_KIND
+from pipelines.exports.writers import write_csv
 from pipelines.feedback.clock import beijing_date, beijing_text_expr, utc_now
 from pipelines.feedback.outcomes import MAX_NOTE, OTHER, OUTCOMES, RECHECK_DUE
 from pipelines.settings import Locations
@@ -68,7 +69,7 @@ def _show_flash(key: str) -> None:
     if refused is not None and refused.height:
         st.dataframe(refused.to_pandas(), hide_index=True, width="stretch")
         buffer = io.BytesIO()
-        refused.write_csv(buffer, include_bom=True)
+        write_csv(refused, buffer)
         st.download_button(
             "下载拒收行 CSV",
             data=buffer.getvalue(),

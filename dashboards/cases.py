@@ -23,7 +23,15 @@ from pipelines.exports.masking import mask_id_expr, mask_name_expr
 from pipelines.feedback import tables as t
 from pipelines.feedback.clock import beijing_date, utc_now
 from pipelines.feedback.outcomes import DISPOSED, ELIMINATED, LATE, OVERDUE, PENDING, RECHECK_DUE
-from pipelines.feedback.record import Actor, Entry, NotAllowed, Result, record
+from pipelines.feedback.record import (
+    REFUSED_HEADERS,  # noqa: F401  (the pages ask through this module)
+    Actor,
+    Entry,
+    NotAllowed,
+    Result,
+    record,
+    refused_frame,
+)
 from pipelines.feedback.status import CASES, live_cases
 from pipelines.feedback.store import feedback_store
 from pipelines.settings import Locations
@@ -187,14 +195,9 @@ def upload_returned(
         raise AccessDenied(str(exc)) from None
 
 
-REFUSED_HEADERS = ("行号", "预警编号", "首次预警期", "原因")
-
-
 def refused_table(result: Result) -> pl.DataFrame:
     """The refused rows of a record or an upload: file row, 预警编号, 首次预警期, reason (no person)."""
-    rows = [(r.row, r.warning_id, r.first_period, r.reason) for r in result.refused]
-    schema = dict(zip(REFUSED_HEADERS, (pl.Int64, pl.String, pl.String, pl.String)))
-    return pl.DataFrame(rows, schema=schema, orient="row")
+    return refused_frame(result.refused)
 
 
 # --- aggregates: K10–K12 and overdue / late counts (every role) ---------------------------------------

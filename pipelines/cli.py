@@ -252,7 +252,8 @@ def feedback_import(file: Path, user: str, as_of: str | None, refused: Path | No
     Exit 0 when no row was refused, 1 when some were (the valid rows are recorded all together), 2 when
     nothing could be read or the user may not record."""
     from dashboards.auth import ANALYST, UsersConfigError, load_users
-    from pipelines.feedback.record import Actor, NotAllowed, record
+    from pipelines.exports.writers import write_csv
+    from pipelines.feedback.record import Actor, NotAllowed, record, refused_frame
     from pipelines.feedback.returned import MAX_BYTES, ReturnedFileError, read_returned
     from pipelines.feedback.store import feedback_store
 
@@ -282,7 +283,7 @@ def feedback_import(file: Path, user: str, as_of: str | None, refused: Path | No
     for refusal in result.refused:
         click.echo(f"第{refusal.row}行 预警编号 {refusal.warning_id or ''}: {refusal.reason}")
     if refused is not None:
-        write_refused(result.refused, refused)
+        write_csv(refused_frame(result.refused), refused)
         click.echo(f"拒收行 refused rows → {refused}")
     if result.refused:
         sys.exit(1)
@@ -309,18 +310,6 @@ def feedback_replay(data: Path, warehouse: Path):
         click.echo("处置历史 no history to replay, or the feedback store already has one: nothing done")
     else:
         click.echo(f"处置历史 replayed {len(results)} batch(es), {sum(len(r.recorded) for r in results)} record(s)")
-
-
-def write_refused(refusals, out: Path) -> None:
-    """The refused rows as CSV, UTF-8 with BOM: 行号, 预警编号, 首次预警期, 原因."""
-    import csv
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "w", encoding="utf-8-sig", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["行号", "预警编号", "首次预警期", "原因"])
-        for r in refusals:
-            writer.writerow([r.row, r.warning_id or "", r.first_period or "", r.reason])
 
 
 @feedback.command("export")

@@ -13,6 +13,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
+import polars as pl
 import sqlalchemy as sa
 
 from pipelines.feedback import tables as t
@@ -73,6 +74,18 @@ class Refusal:
     warning_id: str | None
     first_period: str | None
     reason: str
+
+
+REFUSED_HEADERS = ("行号", "预警编号", "首次预警期", "原因")
+
+
+def refused_frame(refusals: list[Refusal]) -> pl.DataFrame:
+    """The refused rows as users get them back (page, download, `--refused`): file row, 预警编号,
+    首次预警期, reason; never a person's id or name."""
+    rows = [(r.row, r.warning_id, r.first_period, r.reason) for r in refusals]
+    return pl.DataFrame(
+        rows, schema=dict(zip(REFUSED_HEADERS, (pl.Int64, pl.String, pl.String, pl.String))), orient="row"
+    )
 
 
 @dataclass
