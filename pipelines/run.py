@@ -23,6 +23,7 @@ from pipelines.assets.resources import Warehouse
 from pipelines.catalog import has_schema
 from pipelines.contract import TABLES
 from pipelines.feedback.clock import parse_as_of
+from pipelines.ingest import workers as ingest_workers
 from pipelines.ingest.discover import discover
 from pipelines.ingest.load import period_status
 from pipelines.orchestration.jobs import BUILD_JOB, INGEST_JOB
@@ -123,10 +124,22 @@ PRIVATE_INSTANCE_CONFIG = {"telemetry": {"enabled": False}, "nux": {"enabled": F
 
 def dagster_instance(warehouse: Path) -> dg.DagsterInstance:
     """The Dagster instance of this warehouse (the one `make dagster` shows), so runs are visible there."""
+    import yaml
+    from dagster._core.instance.ref import InstanceRef
+
+    from pipelines.orchestration.event_log import EVENT_LOG_STORAGE
+
     home = warehouse / "dagster_home"
     home.mkdir(parents=True, exist_ok=True)
     write_instance_config(home)
-    return dg.DagsterInstance.from_config(str(home))
+    # Our event log keeps its SQLite connections open (pipelines/orchestration/event_log.py); a
+    # dagster.yaml that names a storage of its own (Postgres, say) keeps it.
+    configured = yaml.safe_load((home / "dagster.yaml").read_text()) or {}
+    overrides = {}
+    if not {"storage", "event_log_storage"} & set(configured):
+        runs = home / "history" / "runs"
+        overrides["event_log_storage"] = {**EVENT_LOG_STORAGE, "config": {"base_dir": str(runs)}}
+    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home), overrides=overrides))
 
 
 def write_instance_config(home: Path) -> None:
@@ -341,16 +354,20 @@ def _ingest(locations, todo, full_refresh, instance, definitions, summary, say) 
     request = ingest_request(instance, todo, full_refresh)
     say(f"入库 ingesting {sum(map(len, todo.values()))} table-period(s) over {len(todo)} period(s)")
     # Ingestion errors are reported by class only: a library's message could quote a value.
-    if not _execute(
-        INGEST_JOB,
-        definitions,
-        instance,
-        summary,
-        with_message=False,
-        run_config=request.run_config,
-        tags=request.tags,
-        asset_selection=request.asset_selection,
-    ):
+    try:
+        ok = _execute(
+            INGEST_JOB,
+            definitions,
+            instance,
+            summary,
+            with_message=False,
+            run_config=request.run_config,
+            tags=request.tags,
+            asset_selection=request.asset_selection,
+        )
+    finally:
+        ingest_workers.shutdown()  # the reading processes' memory is not held through the build
+    if not ok:
         return False
     summary.ingested = {p: todo[p] for p in sorted(todo)}
     return True

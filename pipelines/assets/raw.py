@@ -26,6 +26,7 @@ from pipelines.assets.resources import Warehouse
 from pipelines.contract import TABLES, Table
 from pipelines.ingest.discover import discover
 from pipelines.ingest.load import ingest_table_period
+from pipelines.process import release_memory
 from pipelines.quality import RAW_CHECKS, check_raw
 from pipelines.quality.gx import import_in_background
 from pipelines.runs import (
@@ -113,6 +114,7 @@ def _raw_asset(table: Table) -> dg.AssetsDefinition:
                 record_ingested(con, table.name, period, fingerprints[period], context.run.run_id)
             if clean:
                 mark_build_pending(con, min(clean))
+        release_memory()
         return dg.MaterializeResult(
             metadata={
                 "periods_ingested": ", ".join(ingested) or "none",

@@ -15,7 +15,8 @@ from pipelines.catalog import has_table
 from pipelines.contract import tables as C
 from pipelines.ingest.discover import Discovery, discover
 from pipelines.ingest.regions import Regions
-from pipelines.ingest.validate import QUARANTINE_SCHEMA, Context, FileResult, period_end, process_file
+from pipelines.ingest.validate import QUARANTINE_SCHEMA, Context, FileResult, period_end
+from pipelines.ingest.workers import process_files
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +190,7 @@ def run_table_period(
     discovery = discovery or discover(dataset)
     regions = regions or Regions.load(dataset / "seeds")
     ctx = Context(t, period, regions)
-    results = [process_file(f, dataset, ctx) for f in discovery.for_table(table, period)]
+    results = process_files(discovery.for_table(table, period), dataset, ctx)
 
     passed = [r.passed for r in results if r.passed is not None and r.passed.height]
     key_cols = [c.name for c in t.columns]

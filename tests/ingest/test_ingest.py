@@ -484,14 +484,14 @@ def test_reconciliation_error_has_no_data(dataset, con, monkeypatch):
 
     d = table_dir(dataset, "dibao", PERIOD)
     write_csv(d / "dibao.csv", [list(HEADERS["dibao"]), make_row("dibao", 1)])
-    real = load.process_file
+    real = load.process_files
 
     def broken(*a, **k):
-        r = real(*a, **k)
-        r.rows_read += 1
-        return r
+        results = real(*a, **k)
+        results[0].rows_read += 1
+        return results
 
-    monkeypatch.setattr(load, "process_file", broken)
+    monkeypatch.setattr(load, "process_files", broken)
     with pytest.raises(ReconciliationError) as e:
         ingest_table_period(con, dataset, "dibao", PERIOD, "r")
     leaked = make_id(1) in str(e.value)

@@ -22,6 +22,7 @@ from pipelines.ingest import read as R
 from pipelines.ingest.load import ingest_table_period
 from pipelines.ingest.read import read_file
 from pipelines.ingest.sniff import MAX_LINE_BYTES, Unreadable, check_line_length
+from pipelines.ingest.workers import WORKERS_ENV
 from tests.ingest.helpers import (
     HEADERS,
     PERIOD,
@@ -464,6 +465,7 @@ def test_over_500_non_empty_columns_in_the_first_10_rows(dataset, con):
 
 def test_text_over_the_cell_bound(dataset, con, monkeypatch):
     monkeypatch.setattr(R, "MAX_TEXT_CELLS", 12 * 5)
+    monkeypatch.setenv(WORKERS_ENV, "1")  # the bound is patched in this process only
     d = table_dir(dataset, "dibao", PERIOD)
     write_csv(d / "dibao_a.csv", [list(HEADERS["dibao"])] + [make_row("dibao", i) for i in range(1, 5)])  # 60
     write_csv(d / "dibao_b.csv", [list(HEADERS["dibao"])] + [make_row("dibao", i) for i in range(1, 6)])  # 72
@@ -528,6 +530,7 @@ def test_sheet_formatted_to_the_last_cell_is_read_by_its_values(dataset, con):
 def test_sheet_values_over_the_cell_bound(dataset, con, monkeypatch):
     """Values spread over more cells than a frame may hold: the sheet is not read (scaled down)."""
     monkeypatch.setattr(excel_cells, "MAX_SHEET_CELLS", 10_000)
+    monkeypatch.setenv(WORKERS_ENV, "1")  # the bound is patched in this process only
     d = table_dir(dataset, "dibao", PERIOD)
     rows = [list(HEADERS["dibao"]), make_row("dibao", 1)]
     _formatted_to_xfd1048576(d / "dibao_a.xlsx", rows, empty_text_cell=True)  # 2 x 12 values: read

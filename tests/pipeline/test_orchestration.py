@@ -175,3 +175,28 @@ def test_sensor_and_schedule_keep_off_the_warehouse_while_a_run_writes_it(datase
         night = nightly(context)
     assert isinstance(night, dg.SkipReason)
     assert not locations.duckdb_path.exists()  # nothing opened (or created) the working file
+
+
+def test_runs_log_through_open_connections_into_files_dagster_reads(ran, tmp_path):
+    """The warehouse's event log keeps its connections open (pipelines/orchestration/event_log.py) but
+    writes Dagster's own files: the webserver's stock instance reads every run and event of them."""
+    from pipelines.orchestration.event_log import WarehouseEventLogStorage
+
+    ours = dagster_instance(ran.warehouse)
+    stock = dg.DagsterInstance.from_config(str(ran.warehouse / "dagster_home"))
+    assert isinstance(ours.event_log_storage, WarehouseEventLogStorage)
+    assert type(stock.event_log_storage) is not WarehouseEventLogStorage
+    runs = stock.get_runs()
+    assert runs and all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
+    for run in runs:
+        logged = stock.all_logs(run.run_id)
+        assert len(logged) == len(ours.all_logs(run.run_id)) > 20
+    materialized = stock.get_latest_materialization_event(dg.AssetKey(["raw", "dibao"]))
+    assert materialized is not None and materialized.run_id in {r.run_id for r in runs}
+    ours.dispose()
+
+    # A dagster.yaml naming a storage of its own (a bureau's Postgres, say) keeps it.
+    home = tmp_path / "warehouse" / "dagster_home"
+    home.mkdir(parents=True)
+    (home / "dagster.yaml").write_text(f"storage:\n  sqlite:\n    base_dir: {tmp_path / 'elsewhere'}\n")
+    assert not isinstance(dagster_instance(tmp_path / "warehouse").event_log_storage, WarehouseEventLogStorage)

@@ -1,0 +1,85 @@
+"""Reading and validating the files of a table and period in worker processes, one file per task.
+
+Reading a workbook and building its cells is Python work under the GIL (calamine hands over Python
+objects), so threads would not help; processes keep every core busy while the step's own process waits
+for them and then writes DuckDB alone (one writer per file). The workers are started once per process
+(spawned: a forked Dagster process could inherit held locks) and reused by every table of a run; the
+largest files go first so that the last task is a small one. `SAFETYNET_INGEST_WORKERS` sets how many
+(default: the machine's cores; 1 reads in the calling process, as before).
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from pipelines.ingest.discover import FoundFile
+from pipelines.ingest.validate import Context, FileResult, IngestError, process_file
+from pipelines.process import release_memory
+
+WORKERS_ENV = "SAFETYNET_INGEST_WORKERS"
+_pool: ProcessPoolExecutor | None = None
+_pool_size = 0
+
+
+def worker_count() -> int:
+    value = os.environ.get(WORKERS_ENV, "").strip()
+    if value:
+        return max(1, int(value))
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def process_files(files: list[FoundFile], dataset: Path, ctx: Context) -> list[FileResult]:
+    """`process_file` of every file, in the order given (the results are the same as in one process)."""
+    workers = min(worker_count(), len(files))
+    if workers <= 1:
+        return [process_file(f, dataset, ctx) for f in files]
+    by_size = sorted(range(len(files)), key=lambda i: -_size(Path(dataset) / files[i].path))
+    pool = _workers(worker_count())
+    futures = {i: pool.submit(_task, files[i], dataset, ctx) for i in by_size}
+    try:
+        return [futures[i].result() for i in range(len(files))]
+    except BrokenProcessPool:  # a worker died (killed for memory, say): name the file, never its content
+        _shutdown()
+        lost = [files[i].path for i, f in futures.items() if f.done() and f.exception() is not None]
+        raise IngestError(f"{lost[0] if lost else ctx.table.name}: a worker process ended abnormally") from None
+
+
+def _task(found: FoundFile, dataset: Path, ctx: Context) -> FileResult:
+    release_memory()  # what the worker's previous file left in the allocator, before reading this one
+    return process_file(found, dataset, ctx)
+
+
+def shutdown() -> None:
+    """End the workers (the end of a run's ingestion: their memory is not held through the build)."""
+    _shutdown()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _workers(n: int) -> ProcessPoolExecutor:
+    global _pool, _pool_size
+    if _pool is None or _pool_size != n:
+        _shutdown()
+        _pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"))
+        _pool_size = n
+    return _pool
+
+
+def _shutdown() -> None:
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=True, cancel_futures=True)
+        _pool = None
+
+
+atexit.register(_shutdown)
