@@ -14,7 +14,7 @@ help:
 	@echo "make test    create the environment and run the whole test suite"
 	@echo "make lint    ruff: lint and format check (make format rewrites)"
 	@echo "make dagster start the Dagster UI (dagster dev) on port 3000"
-	@echo "make bench   time every stage against the DuckDB floor (demo, x1, x4, x16, incremental): docs/benchmarks.md"
+	@echo "make bench   time every stage against the DuckDB floor (demo, x1, x4, x16, x64, incremental): docs/benchmarks.md"
 
 # uv itself comes from the registry into .tools/ when it is not on PATH.
 .tools/bin/uv:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from pipelines.bench.datasets import DEFAULT_CASES as DEFAULT_BENCH_CASES
 from pipelines.process import end_process
 from pipelines.settings import DEFAULT_DATA, DEFAULT_WAREHOUSE, Locations
 
@@ -91,6 +92,18 @@ def main() -> None:
     "city's whatever the scale [default: sized]. --no-departments --legacy-population writes the dataset the "
     "generator wrote before either existed, byte for byte",
 )
+@click.option(
+    "--parts",
+    type=click.IntRange(1, 499),
+    default=1,
+    show_default=True,
+    help="demo, with --no-reference: the dataset as PARTS independent populations of the city at scale/PARTS each, "
+    "generated one after the other into the same folder (the memory of one part), identifiers disjoint (national "
+    "ids, households, cards, references); part i>0's files are named <table>[_<county>]_p<i>.<ext>. seeds/ are "
+    "written once (region_population: the parts' sum); truth/ holds files.csv, quarantine.csv, quality_issues.csv "
+    "and loaded/ of the whole (loaded rows by period, then part), but no findings, KPIs or disposition history, "
+    "which need every part at once",
+)
 def generate(
     out: Path,
     preset: str,
@@ -102,6 +115,7 @@ def generate(
     reference: bool,
     departments: bool | None,
     sized_population: bool | None,
+    parts: int,
 ):
     """生成合成数据集 / write a synthetic dataset with its truth (all people invented)."""
     from pipelines.generate import generate as run_generate
@@ -110,6 +124,13 @@ def generate(
         raise click.UsageError("--preset report-2021 is 泰安市's published table: use --city taian")
     if preset == "report-2021" and (departments or sized_population is not None):
         raise click.UsageError("--preset report-2021 is a published table: no --departments or population options")
+    if parts > 1 and preset != "demo":
+        raise click.UsageError("--parts: the demo preset only (report-2021 is a published table)")
+    if parts > 1 and reference:
+        raise click.UsageError(
+            "--parts needs --no-reference: the reference evaluation (truth/findings.csv, kpis.csv) needs every part "
+            "at once"
+        )
     summary = run_generate(
         out,
         preset=preset,
@@ -122,6 +143,7 @@ def generate(
         reference=reference,
         departments=departments,
         sized_population=sized_population,
+        parts=parts,
     )
     for key, value in summary.items():
         click.echo(f"{key}: {value}")
@@ -405,9 +427,10 @@ def streamlit_command(port: int) -> list[str]:
 @main.command()
 @click.option(
     "--scales",
-    default="demo,x1,x4,x16,incremental",
+    default=",".join(DEFAULT_BENCH_CASES),
     show_default=True,
-    help="cases, comma-separated: demo (1 month), x<N> (report-2021 at scale N, 1 month), "
+    help="cases, comma-separated: demo (1 month), x<N> (the demo city's month at N × a city's volume, in N "
+    "parts), "
     "incremental (a 13th month on 12, against a rebuild of 13)",
 )
 @click.option(

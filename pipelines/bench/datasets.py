@@ -1,12 +1,14 @@
 """The benchmark's cases and their datasets, generated once into a work folder and reused.
 
-Scales (one period each):
-- `demo`: the demo city, one month (`--preset demo --months 1`, about 20,000 rows);
-- `xN`: 泰安市's September 2021 at N times its size (`--preset report-2021 --scale N`): `x1` is about
-  0.66 million rows a month, `x16` about 10 million (a province);
+Scales (one period each, every one of the 11 tables of the input contract, all 19 rules firing):
+- `demo`: the demo city, one month (`--preset demo --months 1`, about 24,000 rows);
+- `xN`: the demo city's month at N times a city's volume: `x1` is `--scale 32` (about 0.77 million rows,
+  the size of 泰安市's month), and a larger N is N such populations of the city generated one after the
+  other (`--parts N`, each part at ×1, identifiers disjoint), so generating a province takes the memory
+  of one city: `x16` about 12 million rows (a province), `x64` about 50 million (the largest provinces);
 - `incremental`: 13 months of the demo city scaled to ×1's monthly volume (`--preset demo --months 13
-  --scale 32`: 20,400 rows a month at scale 1): 12 months processed first, then the 13th added, against a
-  full rebuild of the same 13 months. (`report-2021` has one month only.)
+  --scale 32`): 12 months processed first, then the 13th added, against a full rebuild of the same 13
+  months.
 
 Generation runs `safetynet generate` in a subprocess and is not timed; a dataset is kept with a marker
 file naming its parameters, and made again only when they differ.
@@ -23,9 +25,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 MARKER = "bench-dataset.json"
-DEMO_SCALE_PER_X1 = 32  # the demo city's rows a month × 32 ≈ report-2021's at scale 1
+DEMO_SCALE_PER_X1 = 32  # the demo city's rows a month × 32 ≈ 泰安市's (report-2021 at scale 1)
 SMALL_ROWS_SCALE = 1.0  # cases up to ×1 are "small": measured `repeat` times, the others once
-DEFAULT_CASES = ("demo", "x1", "x4", "x16", "incremental")
+DEFAULT_CASES = ("demo", "x1", "x4", "x16", "x64", "incremental")
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class Dataset:
     scale: float
     months: int | None = None
     seed: int = 0
+    parts: int = 1
 
     def generate_args(self) -> list[str]:
         # The extracts and seeds only: the reference evaluation of the truth is not needed to time the
@@ -42,6 +45,8 @@ class Dataset:
         args = ["--preset", self.preset, "--scale", f"{self.scale:g}", "--seed", str(self.seed), "--no-reference"]
         if self.months is not None:
             args += ["--months", str(self.months)]
+        if self.parts > 1:
+            args += ["--parts", str(self.parts)]
         return args
 
     def command(self, out: Path) -> str:
@@ -70,9 +75,9 @@ def case(key: str, incremental_scale: float = 1.0) -> Case:
         return Case("demo", "demo, 1 month", Dataset("demo-m1", "demo", 1.0, 1), small=True)
     if key.startswith("x"):
         n = _number(key[1:])
-        return Case(
-            key, f"×{n:g}, 1 month", Dataset(f"report-2021-x{n:g}", "report-2021", n), small=n <= SMALL_ROWS_SCALE
-        )
+        parts = int(n) if n > 1 and n == int(n) else 1
+        dataset = Dataset(f"demo-x{n:g}-m1", "demo", DEMO_SCALE_PER_X1 * n, 1, parts=parts)
+        return Case(key, f"×{n:g}, 1 month", dataset, small=n <= SMALL_ROWS_SCALE)
     if key == "incremental":
         n = incremental_scale
         return Case(
@@ -82,7 +87,7 @@ def case(key: str, incremental_scale: float = 1.0) -> Case:
             small=False,
             incremental=True,
         )
-    raise ValueError(f"unknown case {key!r}: demo, x<N> (x1, x4, x16) or incremental")
+    raise ValueError(f"unknown case {key!r}: demo, x<N> (x1, x4, x16, x64) or incremental")
 
 
 def parse_cases(text: str, incremental_scale: float = 1.0) -> list[Case]:

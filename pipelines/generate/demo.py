@@ -99,11 +99,16 @@ class Standards:
 
 
 class World:
-    """Shared state while building: rng, ids, villages, periods, standards, the period frames."""
+    """Shared state while building: rng, ids, villages, periods, standards, the period frames.
 
-    def __init__(self, rng, seeds, periods, ref_date, other_codes=None):
+    `part` of `parts` (a dataset generated in parts, parts.py): the part's national ids (`IdFactory`),
+    household keys (`hh_keys`) and running numbers of references (`numbers`) are its own, disjoint from the
+    other parts'; one part: the dataset as ever."""
+
+    def __init__(self, rng, seeds, periods, ref_date, other_codes=None, part: int = 0, parts: int = 1):
         self.rng = rng
-        self.ids = IdFactory(rng, other_codes)
+        self.part, self.parts = part, parts
+        self.ids = IdFactory(rng, other_codes, part, parts)
         self.vil = villages(seeds["regions"])
         self.periods = periods
         self.ends = [month_end(p) for p in periods]
@@ -126,9 +131,18 @@ class World:
         return v[idx]
 
     def hh_keys(self, n):
-        k = np.arange(self.hh_counter, self.hh_counter + n)
+        """n household keys (the numbers in household ids, and the rows' order): those of the part, k ≡ part
+        (mod parts), counting up."""
+        k = np.arange(self.hh_counter, self.hh_counter + n) * self.parts + self.part
         self.hh_counter += n
         return k
+
+    def numbers(self) -> pl.Expr:
+        """1, 2, 3 ... for the rows of a frame (or of a window with `.over`): a reference's running number.
+        In parts, part i's are i + 1, i + 1 + parts, ...: every part numbers apart from the others."""
+        if self.parts == 1:
+            return pl.int_range(1, pl.len() + 1)
+        return pl.int_range(0, pl.len()) * self.parts + (self.part + 1)
 
 
 def build_background(w: World, cfg: DemoPreset, scale: float, progress) -> dict:

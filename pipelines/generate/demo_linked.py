@@ -230,9 +230,7 @@ def build_disability(w: World, cfg: DemoPreset, scale: float, state: dict):
             )
         sub = pl.concat(rows).sort("region_code", maintain_order=True)
         sub = sub.with_columns(
-            payment_reference=pl.format(
-                "BT{}{}", pl.lit(yyyymm), pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(6)
-            ),
+            payment_reference=pl.format("BT{}{}", pl.lit(yyyymm), w.numbers().cast(pl.String).str.zfill(6)),
             _hh=pl.Series(w.hh_keys(len(sub))),
             _ord=pl.lit(0.0),
         )
@@ -293,7 +291,7 @@ def build_temporary(w: World, cfg: DemoPreset, scale: float, state: dict):
                 "LS{}{}{}",
                 pl.col("region_code").str.slice(0, 6),
                 pl.lit(yyyymm),
-                pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(5),
+                w.numbers().cast(pl.String).str.zfill(5),
             ),
             _hh=pl.Series(w.hh_keys(len(df))),
             _ord=pl.lit(0.0),

@@ -75,15 +75,17 @@ def _cents(x) -> np.ndarray:
     return np.round(np.asarray(x, dtype=float) * 100).astype(np.int64)
 
 
-def county_reference(prefix: str, width: int, infix: str = "") -> pl.Expr:
+def county_reference(prefix: str, width: int, infix: str = "", w: World | None = None) -> pl.Expr:
     """A reference number as offices write them: prefix, county (6 digits), YYYYMM, then the row's
-    running number within its county and month (rows in the frame's order)."""
+    running number within its county and month (rows in the frame's order; in a dataset generated in parts,
+    the part's numbers: `World.numbers`)."""
     county = pl.col("region_code").str.slice(0, 6)
+    numbers = pl.int_range(1, pl.len() + 1) if w is None else w.numbers()
     return pl.format(
         prefix + "{}{}" + infix + "{}",
         county,
         pl.col("period").str.replace("-", ""),
-        pl.int_range(1, pl.len() + 1).over("period", county).cast(pl.String).str.zfill(width),
+        numbers.over("period", county).cast(pl.String).str.zfill(width),
     )
 
 
@@ -477,7 +479,7 @@ class Departments:
             period=pl.col("reg").replace_strict(dict(enumerate(self.w.periods)), return_dtype=pl.String)
         )
         df = df.drop("reg").sort("period", "region_code", "change_date", "person_id")
-        df = df.with_columns(registration_reference=county_reference("HJ", 5))
+        df = df.with_columns(registration_reference=county_reference("HJ", 5, w=self.w))
         self.w.add("household_changes", self._keys(df))
 
     # ------------------------------------------------------------------------------------------ 医保
@@ -584,11 +586,14 @@ class Departments:
                 )
         df = pl.concat(rows).sort("period", "region_code", "settlement_date", maintain_order=True)
         # region_code is the county code here: numbered per county and month, as the others
-        df = df.with_columns(settlement_reference=county_reference("YB", 6))
+        df = df.with_columns(settlement_reference=county_reference("YB", 6, w=self.w))
         self.w.add("medical_settlements", self._keys(df))
         if temp:
             t = pl.concat(temp).sort("period", "region_code", maintain_order=True)
-            t = t.with_columns(payment_reference=county_reference("LS", 4, infix="8"))
+            # "8" and 4 digits: apart from the programme's own numbers (5 digits) while they stay under 80 000 a
+            # month; in parts, whose numbers together may pass it, "8" and 7 digits
+            width = 4 if self.w.parts == 1 else 7
+            t = t.with_columns(payment_reference=county_reference("LS", width, infix="8", w=self.w))
             self.w.add("temporary_assistance", self._keys(t))
 
     def _settlements(self, p: int, who: pl.DataFrame, visit, total, ratio) -> pl.DataFrame:

@@ -2,6 +2,11 @@
 
 6-digit address code, 8-digit birth date, 3-digit sequence (odd = male), ISO 7064 MOD 11-2 check
 character. `IdFactory` keeps every id it issued so persons are unique across calls.
+
+A dataset generated in parts (`safetynet generate --parts K`, parts.py) gives part i the sequences
+2k + 1 (male) and 2k + 2 (female) with k ≡ i (mod K): the parts' ids are disjoint whatever their persons, and
+each part is drawn without knowing the others. Where every sequence of a part is taken for an address and a
+birth date, the birth date moves a day earlier (then two ...): see `IdFactory.make`.
 """
 
 from __future__ import annotations
@@ -74,6 +79,26 @@ def compose(addr: np.ndarray, birth: np.ndarray, seq: np.ndarray) -> np.ndarray:
     return chars.view("S18").ravel().astype("U18")
 
 
+SEQ_HALVES = 499  # k of the sequences 2k + 1 (male) and 2k + 2 (female): 001 ... 998
+MAX_PARTS = SEQ_HALVES  # every part needs one k at least
+
+
+def part_halves(part: int, parts: int) -> np.ndarray:
+    """The k (sequence 2k + 1 or 2k + 2) of part `part` of `parts`: k ≡ part (mod parts)."""
+    if not 0 <= part < parts <= MAX_PARTS:
+        raise ValueError(f"part {part} of {parts}: at most {MAX_PARTS} parts")
+    return np.arange(part, SEQ_HALVES, parts, dtype=np.int64)
+
+
+def part_sequence(draw: int, part: int, parts: int) -> int:
+    """A 3-digit sequence of part `part` of `parts` from a draw in 0–999 (its parity kept): the draw itself for
+    a dataset in one part."""
+    if parts == 1:
+        return draw
+    halves = part_halves(part, parts)
+    return 2 * int(halves[(draw // 2) % len(halves)]) + 1 + draw % 2
+
+
 def is_valid(pid: str) -> bool:
     """Check character and birth date (no address-code check)."""
     if len(pid) != 18 or not pid[:17].isdigit():
@@ -87,36 +112,57 @@ def is_valid(pid: str) -> bool:
     return ok
 
 
-class IdFactory:
-    """Issues unique ids; remembers every id issued."""
+# Where a part has no sequence left for an address and birth date: the birth date moves this many days
+# earlier (never later: a birth date after the period would be quarantined).
+BIRTH_SHIFTS = tuple(range(1, 61))
 
-    def __init__(self, rng: np.random.Generator, other_codes=None):
+
+class IdFactory:
+    """Issues unique ids; remembers every id issued. `part` of `parts`: the sequences of that part only
+    (`part_halves`), so the ids of the parts of a dataset are disjoint."""
+
+    def __init__(self, rng: np.random.Generator, other_codes=None, part: int = 0, parts: int = 1):
         self.rng = rng
         self.other_codes = OTHER_CODES if other_codes is None else np.asarray(other_codes, dtype=np.int64)
-        self._issued: list[np.ndarray] = []
-        self._seen: set[str] | None = None  # the issued ids as a set, once small batches ask (planted cases)
+        self.part, self.parts = part, parts
+        self._halves = len(part_halves(part, parts))
+        self._issued: list[np.ndarray] = []  # the ids issued, in chunks (`issued`: one array)
+        self._seen: set[str] | None = None  # the same as a set, once `_fresh` is asked
 
     def fork(self, rng: np.random.Generator) -> IdFactory:
         """A factory drawing from `rng` that knows every id issued so far (its ids never collide with them);
         this one is left as it was."""
-        f = IdFactory(rng, self.other_codes)
+        f = IdFactory(rng, self.other_codes, self.part, self.parts)
         f._issued = list(self._issued)
         f._seen = None if self._seen is None else set(self._seen)
         return f
 
     def _fresh(self, ids: np.ndarray) -> np.ndarray:
-        """Which of `ids` were never issued: a set lookup for a few, np.isin for many (the same answer)."""
-        if len(ids) > 64:
-            return ~np.isin(ids, self.issued)
+        """Which of `ids` were never issued: a set lookup, O(len(ids)) (a batch may be drawn again many times
+        where a part has few sequences)."""
         if self._seen is None:
             self._seen = set(self.issued.tolist())
-        return np.fromiter((x not in self._seen for x in ids.tolist()), dtype=bool, count=len(ids))
+        seen = self._seen
+        return np.fromiter((x not in seen for x in ids.tolist()), dtype=bool, count=len(ids))
+
+    def _add(self, ids: np.ndarray) -> None:
+        self._issued.append(ids)
+        if self._seen is not None:
+            self._seen.update(ids.tolist())
 
     @property
     def issued(self) -> np.ndarray:
+        if len(self._issued) > 1:
+            self._issued = [np.concatenate(self._issued)]
         return self._issued[0] if self._issued else np.empty(0, dtype="U18")
 
     def make(self, addr: np.ndarray, birth: np.ndarray, male: np.ndarray, other_share: float = 0.04) -> np.ndarray:
+        """Ids of persons born at `addr` on `birth` (datetime64[D]), their sequences odd for the male.
+
+        Fifty draws of a sequence each; a person still without an id then (every sequence of the part taken
+        for the address and birth date: with many parts, a part has a few) is born a day earlier, then two
+        ..., which is written back into `birth` (a datetime64[D] array) so the person's birth date stays that
+        of the id. A dataset in one part never gets there (it used to stop with an error)."""
         rng = self.rng
         n = len(addr)
         addr = np.asarray(addr, dtype=np.int64).copy()
@@ -125,21 +171,28 @@ class IdFactory:
         male = np.asarray(male, dtype=bool)
         out = np.empty(n, dtype="U18")
         todo = np.arange(n)
-        for _ in range(50):
-            k = rng.integers(0, 499, len(todo))
-            seq = np.where(male[todo], 2 * k + 1, 2 * k + 2)
-            ids = compose(addr[todo], birth[todo], seq)
-            # duplicates within the batch: keep the first of each
-            _, first = np.unique(ids, return_index=True)
-            keep = np.zeros(len(todo), dtype=bool)
-            keep[first] = True
-            if self._issued:
-                keep &= self._fresh(ids)
-            out[todo[keep]] = ids[keep]
-            self._issued = [np.concatenate([*self._issued, ids[keep]])]
-            if self._seen is not None:
-                self._seen.update(ids[keep].tolist())
-            todo = todo[~keep]
+        shifted = 0
+        for shift in (0, *BIRTH_SHIFTS):
+            if shift:
+                if not isinstance(birth, np.ndarray) or birth.dtype != np.dtype("datetime64[D]"):
+                    raise TypeError("IdFactory.make: birth must be a datetime64[D] array")
+                birth[todo] -= np.timedelta64(shift - shifted, "D")
+                shifted = shift
+            for _ in range(50):
+                k = rng.integers(0, self._halves, len(todo)) * self.parts + self.part
+                seq = np.where(male[todo], 2 * k + 1, 2 * k + 2)
+                ids = compose(addr[todo], birth[todo], seq)
+                # duplicates within the batch: keep the first of each
+                _, first = np.unique(ids, return_index=True)
+                keep = np.zeros(len(todo), dtype=bool)
+                keep[first] = True
+                if self._issued:
+                    keep &= self._fresh(ids)
+                out[todo[keep]] = ids[keep]
+                self._add(ids[keep])
+                todo = todo[~keep]
+                if not len(todo):
+                    break
             if not len(todo):
                 break
         else:  # pragma: no cover - practically impossible

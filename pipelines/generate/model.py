@@ -180,13 +180,16 @@ def build_dataset(
     city: str | City = "taian",
     departments: bool | None = None,
     sized_population: bool | None = None,
+    part: int = 0,
+    parts: int = 1,
 ) -> Dataset:
     """Build the population of a preset for a city (cities.py): seeds and every table's clean records for
     every period. `report-2021` is 泰安市's published table: the city must be `taian`.
 
     `departments`, `sized_population` (demo only; None: the preset's): the four departments that joined
     later, and the registered population sized to the people. Both False: the dataset the generator built
-    before either existed."""
+    before either existed. `part` of `parts` (demo only; parts.py): one of the independent populations of a
+    dataset generated in parts, at the `scale` given (the part's), its identifiers its own."""
     cfg = PRESETS[preset]
     city = get_city(city)
     rng = np.random.default_rng(seed)
@@ -195,7 +198,7 @@ def build_dataset(
 
         over = {"departments": departments, "sized_population": sized_population}
         cfg = replace(cfg, **{k: v for k, v in over.items() if v is not None})
-        return build_demo(cfg, rng, scale, months, progress, city=city, seed=seed)
+        return build_demo(cfg, rng, scale, months, progress, city=city, seed=seed, part=part, parts=parts)
     if isinstance(cfg, ReportPreset):
         from .report2021 import build_report
 
@@ -203,6 +206,8 @@ def build_dataset(
             raise ValueError(f"preset {preset!r} is 泰安市's published table: city must be 'taian', not {city.key!r}")
         if departments:
             raise ValueError(f"preset {preset!r} reproduces a published table: it has none of the four departments")
+        if parts != 1:
+            raise ValueError(f"preset {preset!r} reproduces a published table: it is not generated in parts")
 
         return build_report(cfg, rng, scale, progress)
     raise ValueError(f"unknown preset {preset!r}")

@@ -78,8 +78,15 @@ class Planter:
         return self.w.ends[p]
 
     def ref(self, prefix: str, p: int, county6: int) -> str:
+        """A reference of a planted row: "9" and a running number of 4 digits, apart from the background's.
+        In a dataset generated in parts: the part's numbers (i + 1, i + 1 + parts, ...), 7 digits, apart
+        from the background's numbers of all the parts together."""
         self.ref_no += 1
-        return f"{prefix}{county6}{self.w.periods[p].replace('-', '')}9{self.ref_no:04d}"
+        head = f"{prefix}{county6}{self.w.periods[p].replace('-', '')}9"
+        parts = self.w.parts
+        if parts == 1:
+            return f"{head}{self.ref_no:04d}"
+        return f"{head}{(self.ref_no - 1) * parts + self.w.part + 1:07d}"
 
     # ------------------------------------------------------------------ tables
     def dibao(

@@ -148,7 +148,7 @@ def _rejected_file(ctx, period: str, table, df: pl.DataFrame, reason: str, tag: 
     rng = ctx.rng
     folder = ctx.out / "raw" / table.source / period
     folder.mkdir(parents=True, exist_ok=True)
-    name = f"{table.name}_{tag}.{ext}"
+    name = f"{table.name}_{tag}{ctx.suffix}.{ext}"
     df = df.head(5)
     headers = [c.header for c in table.columns]
     sheet = [headers] + [[formats.plain(c, df[c.name]).to_list()[i] for c in table.columns] for i in range(df.height)]
@@ -169,7 +169,7 @@ def _rejected_file(ctx, period: str, table, df: pl.DataFrame, reason: str, tag: 
 
 def _encrypted_file(ctx, period: str, table) -> None:
     """A workbook of the table protected by a password (`file_encrypted`), drawing nothing from ctx.rng."""
-    name = f"{table.name}_加密.xlsx"
+    name = f"{table.name}_加密{ctx.suffix}.xlsx"
     folder = ctx.out / "raw" / table.source / period
     folder.mkdir(parents=True, exist_ok=True)
     sheet = [[c.header for c in table.columns]]
@@ -212,10 +212,13 @@ def write_oddities(ctx, period: str, samples: dict[str, pl.DataFrame]) -> None:
         _rejected_file(ctx, period, TABLES[tname], samples[tname], reason, tag, ext)
     # a workbook with a password, drawing nothing from rng so that every other file stays as it was
     _encrypted_file(ctx, period, TABLES[picks[0]])
+    # (a later part of a dataset generated in parts draws them too, and leaves the first part's in place)
     for src in SOURCES:
         folder = ctx.out / "raw" / src / period
         folder.mkdir(parents=True, exist_ok=True)
-        if rng.random() < 0.5:
+        if rng.random() < 0.5 and not ctx.suffix:
             (folder / "readme.txt").write_text("本目录为业务系统导出数据，请勿修改。\n", encoding="utf-8")
         if rng.random() < 0.3:
-            (folder / "说明.docx").write_bytes(b"PK\x03\x04" + formats.garbage(rng, 200))
+            docx = b"PK\x03\x04" + formats.garbage(rng, 200)
+            if not ctx.suffix:
+                (folder / "说明.docx").write_bytes(docx)

@@ -63,19 +63,40 @@ def _say(progress, msg: str) -> None:
         progress(msg)
 
 
-def write_dataset(out: Path, ds, seed: int = 0, dirty: float = 0.03, progress=None, reference: bool = True) -> dict:
-    t0 = time.time()
+def prepare(out: Path) -> None:
+    """A fresh dataset folder: raw/, truth/, seeds/ and feedback/ emptied; a .gitkeep (the repository's
+    data/raw/, data/seeds/) stays."""
     out.mkdir(parents=True, exist_ok=True)
     for sub in ("raw", "truth", "seeds", "feedback"):
-        # A fresh dataset; a .gitkeep (the repository's data/raw/, data/seeds/) stays.
         for child in (out / sub).glob("*") if (out / sub).exists() else ():
             if child.is_dir():
                 shutil.rmtree(child)
             elif child.name != ".gitkeep":
                 child.unlink()
+
+
+def write_seeds(out: Path, seeds: dict[str, pl.DataFrame]) -> None:
     (out / "seeds").mkdir(exist_ok=True)
-    for name, df in ds.seeds.items():
+    for name, df in seeds.items():
         df.write_csv(out / "seeds" / f"{name}.csv")
+
+
+def write_dataset(out: Path, ds, seed: int = 0, dirty: float = 0.03, progress=None, reference: bool = True) -> dict:
+    t0 = time.time()
+    prepare(out)
+    write_seeds(out, ds.seeds)
+    ctx = write_raw(out, ds, seed=seed, dirty=dirty, progress=progress)
+    _say(progress, "写出 truth/")
+    summary = write_truth(out, ctx, ds, reference)
+    summary["seconds"] = round(time.time() - t0, 1)
+    return summary
+
+
+def write_raw(
+    out: Path, ds, seed: int = 0, dirty: float = 0.03, progress=None, suffix: str = "", part: int = 0, parts: int = 1
+) -> Ctx:
+    """The raw files of a dataset, with their dirt; returns the writer's context holding the truth rows.
+    `suffix`, `part` of `parts`: a part of a dataset generated in parts (parts.py), `seed` the part's."""
     regions = dirt.Regions(ds.seeds["regions"])
     planted_ids: dict[str, set] = {}
     for df in ds.records.values():
@@ -92,6 +113,9 @@ def write_dataset(out: Path, ds, seed: int = 0, dirty: float = 0.03, progress=No
         regions=regions,
         planted_ids=planted_ids,
         p_var=min(0.15, 2 * float(dirty)),
+        suffix=suffix,
+        part=part,
+        parts=parts,
     )
     # The departments' files draw from streams of their own (one per table, and one for their rejected
     # files): the programmes' files are the same whether the departments are in the dataset or not.
@@ -116,62 +140,81 @@ def write_dataset(out: Path, ds, seed: int = 0, dirty: float = 0.03, progress=No
                 write_oddities(ctx, period, samples)
             elif dirty > 0 and samples:
                 write_department_oddities(dept_odd, period, samples)
-    _say(progress, "写出 truth/")
-    summary = write_truth(out, ctx, ds, reference)
-    summary["seconds"] = round(time.time() - t0, 1)
-    return summary
+    return ctx
+
+
+def files_frame(rows: list[dict]) -> pl.DataFrame:
+    """truth/files.csv: one row per file written, by file."""
+    return pl.DataFrame(
+        rows, schema={c: (pl.Int64 if c.startswith("rows_") else pl.String) for c in FILES_COLUMNS}
+    ).sort("file")
+
+
+def quarantine_frame(rows: list[dict]) -> pl.DataFrame:
+    """truth/quarantine.csv: one row per quarantined row or file rejected whole, by file and row."""
+    quarantine = pl.DataFrame(
+        [{k: r[k] for k in QUARANTINE_COLUMNS} for r in rows],
+        schema={c: (pl.Int64 if c == "row_number" else pl.String) for c in QUARANTINE_COLUMNS},
+    )
+    return quarantine.sort("file", "row_number", nulls_last=False)
+
+
+def loaded_frame(ctx: Ctx, tname: str) -> pl.DataFrame:
+    """truth/loaded/<table>.parquet: the rows that load, typed, with their lineage, by period, file and row."""
+    schema = loaded_schema(tname)
+    parts = ctx.loaded.get(tname, [])
+    df = pl.concat(parts, how="vertical_relaxed") if parts else pl.DataFrame(schema=schema)
+    return df.select([pl.col(c).cast(t) for c, t in schema.items()]).sort("period", "source_file", "source_row")
+
+
+QUALITY_SCHEMA = {
+    "period": pl.String,
+    "source": pl.String,
+    "table_name": pl.String,
+    "code": pl.String,
+    "count": pl.Int64,
+}
+
+
+def summarise(periods, files: pl.DataFrame, rows_quarantined: int, rows_loaded: dict, quality: int, notes) -> dict:
+    """The summary of a written dataset (`safetynet generate` prints it), and its complete periods."""
+    read = files.filter(pl.col("status") == "loaded")
+    # extracts.md: every table expected in the period (from its first period on file) has a file read
+    done = complete_periods(files.select("period", "table_name").rows(), read.select("period", "table_name").rows())
+    return {
+        "periods": list(periods),
+        "complete_periods": [p for p in periods if p in done],
+        "files": files.height,
+        "files_rejected": files.height - read.height,
+        "rows_read": int(files["rows_read"].sum()),
+        "rows_loaded": rows_loaded,
+        "rows_quarantined": rows_quarantined,
+        "rows_duplicate": int(files["rows_duplicate"].sum()),
+        "rows_footer_blank": int(files["rows_footer_blank"].sum()),
+        "quality_issues": quality,
+        "notes": sorted(set(notes)),
+    }
 
 
 def write_truth(out: Path, ctx: Ctx, ds, reference: bool = True) -> dict:
     truth = out / "truth"
     (truth / "loaded").mkdir(parents=True, exist_ok=True)
-    files = pl.DataFrame(
-        ctx.files, schema={c: (pl.Int64 if c.startswith("rows_") else pl.String) for c in FILES_COLUMNS}
-    ).sort("file")
+    files = files_frame(ctx.files)
     files.write_csv(truth / "files.csv")
-    quarantine = pl.DataFrame(
-        [{k: r[k] for k in QUARANTINE_COLUMNS} for r in ctx.quarantine],
-        schema={c: (pl.Int64 if c == "row_number" else pl.String) for c in QUARANTINE_COLUMNS},
-    )
-    quarantine = quarantine.sort("file", "row_number", nulls_last=False)
+    quarantine = quarantine_frame(ctx.quarantine)
     quarantine.write_csv(truth / "quarantine.csv")
     loaded: dict[str, pl.DataFrame] = {}
     quality: list[dict] = []
     for tname in TABLES:
-        schema = loaded_schema(tname)
-        parts = ctx.loaded.get(tname, [])
-        df = pl.concat(parts, how="vertical_relaxed") if parts else pl.DataFrame(schema=schema)
-        df = df.select([pl.col(c).cast(t) for c, t in schema.items()]).sort("period", "source_file", "source_row")
+        df = loaded_frame(ctx, tname)
         df.write_parquet(truth / "loaded" / f"{tname}.parquet")
         loaded[tname] = df.drop("source_file", "source_row")
         quality += count_quality(tname, df)
-    pl.DataFrame(
-        quality,
-        schema={
-            "period": pl.String,
-            "source": pl.String,
-            "table_name": pl.String,
-            "code": pl.String,
-            "count": pl.Int64,
-        },
-    ).write_csv(truth / "quality_issues.csv")
-    read = files.filter(pl.col("status") == "loaded")
-    # extracts.md: every table expected in the period (from its first period on file) has a file read
-    done = complete_periods(files.select("period", "table_name").rows(), read.select("period", "table_name").rows())
-    complete = [p for p in ds.periods if p in done]
-    summary = {
-        "periods": list(ds.periods),
-        "complete_periods": complete,
-        "files": files.height,
-        "files_rejected": files.height - read.height,
-        "rows_read": int(files["rows_read"].sum()),
-        "rows_loaded": {t: loaded[t].height for t in TABLES},
-        "rows_quarantined": quarantine.height,
-        "rows_duplicate": int(files["rows_duplicate"].sum()),
-        "rows_footer_blank": int(files["rows_footer_blank"].sum()),
-        "quality_issues": len(quality),
-        "notes": sorted(set(ctx.notes)),
-    }
+    pl.DataFrame(quality, schema=QUALITY_SCHEMA).write_csv(truth / "quality_issues.csv")
+    summary = summarise(
+        ds.periods, files, quarantine.height, {t: loaded[t].height for t in TABLES}, len(quality), ctx.notes
+    )
+    complete = summary["complete_periods"]
     try:
         ref = importlib.import_module("pipelines.generate.reference") if reference else None
     except ModuleNotFoundError:

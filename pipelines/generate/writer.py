@@ -18,6 +18,7 @@ import polars as pl
 
 from pipelines.contract.tables import CARD_NO, PERSON_ID, REGION_NAME, Table
 from pipelines.generate import dirt, formats
+from pipelines.generate.ids import part_sequence
 from pipelines.generate.quality import plant_quality_cases
 from pipelines.generate.sheets import write_file, write_oddities  # noqa: F401 (re-export)
 
@@ -38,6 +39,11 @@ class Ctx:
     quarantine: list = field(default_factory=list)
     loaded: dict = field(default_factory=dict)  # table -> list of DataFrames
     notes: list = field(default_factory=list)
+    # part `part` of `parts` of a dataset generated in parts (parts.py): its files are named with `suffix`
+    # before the extension (`dibao_370902_p2.csv`), an invented person's id has a sequence of the part
+    suffix: str = ""
+    part: int = 0
+    parts: int = 1
 
 
 @dataclass(eq=False)
@@ -85,9 +91,11 @@ def _pick_format(n: int, rng) -> str:
     return "xlsx" if r < 0.6 else "csv"
 
 
-def plan_files(table: Table, counties: list[str], sizes: dict[str, int], rng, vary: bool) -> dict[str, FileSpec]:
+def plan_files(
+    table: Table, counties: list[str], sizes: dict[str, int], rng, vary: bool, suffix: str = ""
+) -> dict[str, FileSpec]:
     split = len(counties) > 1 and (not vary or rng.random() < 0.85 or sum(sizes.values()) > 60000)
-    groups = {c: f"{table.name}_{c}" for c in counties} if split else {c: table.name for c in counties}
+    groups = {c: f"{table.name}_{c}{suffix}" for c in counties} if split else {c: table.name + suffix for c in counties}
     specs: dict[str, FileSpec] = {}
     for stem in sorted(set(groups.values())):
         n = sum(sizes[c] for c in counties if groups[c] == stem)
@@ -128,7 +136,7 @@ def write_table_period(ctx: Ctx, table: Table, period: str, df: pl.DataFrame, tw
     sizes = {c: 0 for c in counties}
     for c in county:
         sizes[c] += 1
-    by_county = plan_files(table, counties, sizes, rng, vary)
+    by_county = plan_files(table, counties, sizes, rng, vary, ctx.suffix)
     files = list(dict.fromkeys(by_county.values()))
     file_of = [by_county[c] for c in county]
     for i, f in enumerate(file_of):
@@ -341,7 +349,7 @@ def _plan_dirt(ctx, table, period, df, files, file_of, free, extra_base, defects
             gi = add_extra(base)
             idc = next(c for c in table.columns if c.kind in (PERSON_ID, CARD_NO))
             if idc.name not in raw and "name" not in raw and rng.random() < 0.3:
-                invented[gi] = _invented_person(table, row, period, rng)
+                invented[gi] = _invented_person(table, row, period, rng, ctx.part, ctx.parts)
         defects[gi] = (reason, col.header, raw)
     # exact duplicates: the same row again, in another file of the table and period where there is one
     n_dup = max(2, int(round(ctx.dirty * n / 3)))
@@ -363,11 +371,13 @@ def _plan_dirt(ctx, table, period, df, files, file_of, free, extra_base, defects
     return invented
 
 
-def _invented_person(table: Table, row: dict, period: str, rng) -> dict:
-    """A person who is on no roll: a valid id of the row's county and a made-up name."""
+def _invented_person(table: Table, row: dict, period: str, rng, part: int = 0, parts: int = 1) -> dict:
+    """A person who is on no roll: a valid id of the row's county (a sequence of the part's, in parts) and a
+    made-up name."""
     idc = next(c for c in table.columns if c.kind in (PERSON_ID, CARD_NO))
     born = dt.date(1940, 1, 1) + dt.timedelta(days=int(rng.integers(0, 365 * 60)))
-    body = f"{row['region_code'][:6]}{born:%Y%m%d}{int(rng.integers(0, 1000)):03d}"
+    seq = part_sequence(int(rng.integers(0, 1000)), part, parts)
+    body = f"{row['region_code'][:6]}{born:%Y%m%d}{seq:03d}"
     pid = body + dirt.check_char(body)
     out = {"name": (row.get("name") or "王")[:1] + "某某", idc.name: pid + row[idc.name][18:]}
     if idc.kind == CARD_NO and "person_id" in row:

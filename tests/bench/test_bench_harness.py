@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -175,15 +176,19 @@ def test_cases_parse():
     cases = D.parse_cases("demo, x1,x0.5,x16,incremental", incremental_scale=0.1)
     assert [c.key for c in cases] == ["demo", "x1", "x0.5", "x16", "incremental"]
     assert [c.small for c in cases] == [True, True, True, False, False]
-    assert cases[3].dataset.generate_args() == [
+    assert cases[1].dataset.generate_args() == [
         "--preset",
-        "report-2021",
+        "demo",
         "--scale",
-        "16",
+        "32",
         "--seed",
         "0",
         "--no-reference",
+        "--months",
+        "1",
     ]
+    # a province: sixteen populations of the city at ×1, generated one after the other
+    assert cases[3].dataset.generate_args()[-2:] == ["--parts", "16"] and cases[3].dataset.scale == 512
     assert cases[4].dataset.months == 13 and cases[4].dataset.scale == pytest.approx(3.2)
     with pytest.raises(ValueError):
         D.parse_cases("x-1")
@@ -230,6 +235,7 @@ def test_ensure_dataset_reuses_what_is_there(tmp_path):
     dataset = D.Dataset("tiny", "demo", 0.1, 1)
     folder = tmp_path / "data" / "tiny"
     (folder / "raw").mkdir(parents=True)
-    (folder / D.MARKER).write_text('{"name": "tiny", "preset": "demo", "scale": 0.1, "months": 1, "seed": 0}')
+    marker = {"name": "tiny", "preset": "demo", "scale": 0.1, "months": 1, "seed": 0, "parts": 1}
+    (folder / D.MARKER).write_text(json.dumps(marker))
     assert D.ensure_dataset(dataset, tmp_path) == folder  # reused: nothing generated
     assert not (folder / "seeds").exists()
