@@ -5,7 +5,9 @@ objects), so threads would not help; processes keep every core busy while the st
 for them and then writes DuckDB alone (one writer per file). The workers are started once per process
 (spawned: a forked Dagster process could inherit held locks) and reused by every table of a run; the
 largest files go first so that the last task is a small one. `SAFETYNET_INGEST_WORKERS` sets how many
-(default: the machine's cores; 1 reads in the calling process, as before).
+(1 reads in the calling process, as before); unset, the machine's cores once a table's files of a period
+reach `MIN_BYTES` (starting a worker costs about a second of imports: the demo city's month, a few MB,
+is read faster in the step's own process).
 """
 
 from __future__ import annotations
@@ -26,19 +28,26 @@ _pool: ProcessPoolExecutor | None = None
 _pool_size = 0
 
 
-def worker_count() -> int:
+MIN_BYTES = 16 * 2**20
+
+
+def worker_count(total_bytes: int | None = None) -> int:
+    """Workers for files of `total_bytes` (None: as many as would be used for large files)."""
     value = os.environ.get(WORKERS_ENV, "").strip()
     if value:
         return max(1, int(value))
+    if total_bytes is not None and total_bytes < MIN_BYTES:
+        return 1
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def process_files(files: list[FoundFile], dataset: Path, ctx: Context) -> list[FileResult]:
     """`process_file` of every file, in the order given (the results are the same as in one process)."""
-    workers = min(worker_count(), len(files))
+    sizes = [_size(Path(dataset) / f.path) for f in files]
+    workers = min(worker_count(sum(sizes)), len(files))
     if workers <= 1:
         return [process_file(f, dataset, ctx) for f in files]
-    by_size = sorted(range(len(files)), key=lambda i: -_size(Path(dataset) / files[i].path))
+    by_size = sorted(range(len(files)), key=lambda i: -sizes[i])
     pool = _workers(worker_count())
     futures = {i: pool.submit(_task, files[i], dataset, ctx) for i in by_size}
     try:
