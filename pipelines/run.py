@@ -124,17 +124,15 @@ PRIVATE_INSTANCE_CONFIG = {"telemetry": {"enabled": False}, "nux": {"enabled": F
 
 def dagster_instance(warehouse: Path) -> dg.DagsterInstance:
     """The Dagster instance of this warehouse (the one `make dagster` shows), so runs are visible there."""
-    import yaml
     from dagster._core.instance.ref import InstanceRef
 
     from pipelines.orchestration.event_log import EVENT_LOG_STORAGE
 
     home = warehouse / "dagster_home"
     home.mkdir(parents=True, exist_ok=True)
-    write_instance_config(home)
+    configured = write_instance_config(home)
     # Our event log keeps its SQLite connections open (pipelines/orchestration/event_log.py); a
     # dagster.yaml that names a storage of its own (Postgres, say) keeps it.
-    configured = yaml.safe_load((home / "dagster.yaml").read_text()) or {}
     overrides = {}
     if not {"storage", "event_log_storage"} & set(configured):
         runs = home / "history" / "runs"
@@ -142,20 +140,23 @@ def dagster_instance(warehouse: Path) -> dg.DagsterInstance:
     return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home), overrides=overrides))
 
 
-def write_instance_config(home: Path) -> None:
+def write_instance_config(home: Path) -> dict:
+    """Write the instance's dagster.yaml where missing or without our private keys; returns its settings."""
     import yaml
 
     config = home / "dagster.yaml"
     text = config.read_text() if config.exists() else ""
     if not text.strip():
         text = INSTANCE_CONFIG
-    missing = {k: v for k, v in PRIVATE_INSTANCE_CONFIG.items() if k not in (yaml.safe_load(text) or {})}
+    settings = yaml.safe_load(text) or {}
+    missing = {k: v for k, v in PRIVATE_INSTANCE_CONFIG.items() if k not in settings}
     if missing or not config.exists():
         if missing:
             text = (
                 text.rstrip("\n") + "\n# Nothing phones home (SafetyNet).\n" + yaml.safe_dump(missing, sort_keys=False)
             )
         config.write_text(text)
+    return settings | missing
 
 
 def stale_tables(locations: Locations, full_refresh: bool) -> tuple[dict[str, list[str]], int]:

@@ -24,11 +24,9 @@ from pipelines.ingest.validate import Context, FileResult, IngestError, process_
 from pipelines.process import release_memory
 
 WORKERS_ENV = "SAFETYNET_INGEST_WORKERS"
+MIN_BYTES = 16 * 2**20
 _pool: ProcessPoolExecutor | None = None
 _pool_size = 0
-
-
-MIN_BYTES = 16 * 2**20
 
 
 def worker_count(total_bytes: int | None = None) -> int:
@@ -52,20 +50,14 @@ def process_files(files: list[FoundFile], dataset: Path, ctx: Context) -> list[F
     futures = {i: pool.submit(_task, files[i], dataset, ctx) for i in by_size}
     try:
         return [futures[i].result() for i in range(len(files))]
-    except BrokenProcessPool:  # a worker died (killed for memory, say): name the file, never its content
-        _shutdown()
-        lost = [files[i].path for i, f in futures.items() if f.done() and f.exception() is not None]
-        raise IngestError(f"{lost[0] if lost else ctx.table.name}: a worker process ended abnormally") from None
+    except BrokenProcessPool:  # a worker died (killed for memory, say); every pending file fails alike
+        shutdown()
+        raise IngestError(f"{ctx.table.name} {ctx.period}: a worker process ended abnormally") from None
 
 
 def _task(found: FoundFile, dataset: Path, ctx: Context) -> FileResult:
     release_memory()  # what the worker's previous file left in the allocator, before reading this one
     return process_file(found, dataset, ctx)
-
-
-def shutdown() -> None:
-    """End the workers (the end of a run's ingestion: their memory is not held through the build)."""
-    _shutdown()
 
 
 def _size(path: Path) -> int:
@@ -78,17 +70,18 @@ def _size(path: Path) -> int:
 def _workers(n: int) -> ProcessPoolExecutor:
     global _pool, _pool_size
     if _pool is None or _pool_size != n:
-        _shutdown()
+        shutdown()
         _pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"))
         _pool_size = n
     return _pool
 
 
-def _shutdown() -> None:
+def shutdown() -> None:
+    """End the workers (the end of a run's ingestion: their memory is not held through the build)."""
     global _pool
     if _pool is not None:
         _pool.shutdown(wait=True, cancel_futures=True)
         _pool = None
 
 
-atexit.register(_shutdown)
+atexit.register(shutdown)

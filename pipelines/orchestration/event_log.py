@@ -6,7 +6,8 @@ of a city's run (some 600 events; closing the last connection of a WAL file chec
 This subclass keeps one engine per file (the run's file and the cross-run index) and commits with
 `synchronous=NORMAL`, which WAL mode keeps consistent: a power cut may lose the last events of a run, never
 the file. The files are Dagster's own, so the webserver and the daemon read them with the stock class.
-Depends on the private `_connect` of the pinned Dagster version (tests/orchestration/test_event_log.py).
+Depends on the private `_connect` of the pinned Dagster version (tests/pipeline/test_orchestration.py reads
+a run back with the stock class).
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from contextlib import contextmanager
 
 import sqlalchemy as db
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from sqlalchemy.engine import Connection, Engine
 
-BUSY_TIMEOUT_SECONDS = 15  # as Dagster's own SQLITE_BUSY_TIMEOUT_SECONDS: wait for the webserver's reads
 OPEN_FILES = 4  # the index and the runs of this process (`safetynet run` makes two)
 
 
@@ -44,7 +45,7 @@ class WarehouseEventLogStorage(SqliteEventLogStorage):
             return engine
         engine = db.create_engine(
             self.conn_string_for_shard(shard),
-            connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
         )
         db.event.listen(engine, "connect", _sqlite_pragmas)
         if shard not in self._initialized_dbs:

@@ -43,7 +43,8 @@ def test_workers_load_what_one_process_loads(dirty, monkeypatch):
     assert {k: len(v) for k, v in two.items()} == {k: len(v) for k, v in one.items()}
     assert all(len(one[t]) for t in ("raw.dibao", "raw.quarantine", "raw.files"))
     for name in TABLES_READ:
-        assert two[name] == one[name], name  # the table named, never a row
+        same = two[name] == one[name]  # compared outside the assert: a failure names the table, never a row
+        assert same, name
 
 
 def test_results_keep_the_files_order(dirty, monkeypatch):
